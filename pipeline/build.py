@@ -1,0 +1,143 @@
+"""The build, read top to bottom as its list of stages.
+
+settings → discover → validate & convert → refuse or go on → dates → render → downloads
+→ index → swap into output/. Nothing reaches output/ unless every stage succeeded.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.catalog import discover
+from pipeline.config import BuildPaths, SiteSettings, load_settings
+from pipeline.contrast import check_contrast
+from pipeline.errors import BuildRefused
+from pipeline.gitinfo import build_date, dataset_dates, head_commit
+from pipeline.model import Dataset, PublishedDataset
+from pipeline.process import Outcome, process_datasets
+from pipeline.publish import copy_downloads, staging_output, write_data_index
+from pipeline.render import render_site
+from pipeline.report import Report
+from pipeline.schemas import SchemaCache
+from pipeline.site import SiteData
+
+Progress = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    pass
+
+
+@dataclass
+class BuildResult:
+    report: Report
+    site: SiteData | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: int = 0
+    processed: int = 0
+    peak_memory_mb: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            **self.report.to_dict(),
+            "datasets": len(self.site.datasets) if self.site else 0,
+            "from_cache": self.cached,
+            "processed": self.processed,
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+            "peak_memory_mb": round(self.peak_memory_mb, 1),
+        }
+
+
+@dataclass
+class _Stages:
+    """Times each stage and reports progress."""
+
+    progress: Progress
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.progress(f"{name}…")
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+
+
+def validate(
+    paths: BuildPaths, only: tuple[str, ...] = (), progress: Progress = _silent,
+    jobs: int | None = None,
+) -> tuple[BuildResult, list[Dataset], list[Outcome]]:
+    """Discover, validate and convert (into the cache). Writes nothing to output/."""
+    stages = _Stages(progress)
+    result = BuildResult(Report(), timings=stages.timings)
+    with stages.stage("settings"):
+        settings = load_settings(paths.settings_file)
+        result.report.extend(check_contrast(settings))
+    with stages.stage("discover"):
+        datasets, problems = discover(paths.datasets, settings, SchemaCache(paths.root / "schemas"),
+                                      only)
+        result.report.extend(problems)
+    with stages.stage("validate and convert"):
+        outcomes = process_datasets(
+            datasets, paths.root, paths.cache, jobs=jobs,
+            on_done=lambda o: progress(f"  {o.slug}: {'cached' if o.from_cache else 'done'}"),
+        )
+        for outcome in outcomes:
+            result.report.extend(outcome.problems)
+    result.cached = sum(o.from_cache for o in outcomes)
+    result.processed = len(outcomes) - result.cached
+    result.peak_memory_mb = _peak_memory_mb()
+    return result, datasets, outcomes
+
+
+def build(
+    paths: BuildPaths,
+    pelican_conf: Path,
+    strict: bool = False,
+    progress: Progress = _silent,
+    jobs: int | None = None,
+) -> BuildResult:
+    """Build the whole site into paths.output, or raise BuildRefused leaving it untouched."""
+    result, datasets, outcomes = validate(paths, progress=progress, jobs=jobs)
+    if result.report.failed(strict):
+        raise BuildRefused(result.report, strict)
+    stages = _Stages(progress, result.timings)
+    settings = load_settings(paths.settings_file)
+    with stages.stage("dates from git"):
+        site = _assemble(paths, settings, datasets, outcomes)
+    with stages.stage("render"), staging_output(paths.output) as staging:
+        warnings = render_site(paths, site, staging, pelican_conf)
+        result.report.notes.extend(f"Pelican warning: {w}" for w in warnings)
+        copy_downloads(site, {o.slug: o for o in outcomes}, staging)
+        write_data_index(site, staging)
+    result.site = site
+    result.peak_memory_mb = _peak_memory_mb()
+    return result
+
+
+def _assemble(
+    paths: BuildPaths, settings: SiteSettings, datasets: list[Dataset], outcomes: list[Outcome]
+) -> SiteData:
+    by_slug = {o.slug: o for o in outcomes}
+    dates = dataset_dates(paths.root, paths.datasets, [d.slug for d in datasets])
+    published = tuple(
+        PublishedDataset(
+            dataset=dataset,
+            resources=tuple(zip(dataset.resources, by_slug[dataset.slug].converted, strict=True)),
+            dates=dates[dataset.slug],
+        )
+        for dataset in sorted(datasets, key=lambda d: d.slug)
+    )
+    return SiteData(settings=settings, datasets=published, build_date=build_date(paths.root),
+                    commit=head_commit(paths.root))
+
+
+def _peak_memory_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024

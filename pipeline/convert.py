@@ -1,0 +1,184 @@
+"""Convert a validated resource into its downloads: normalised CSV, Parquet, JSON, schema."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from pipeline.model import ColumnProfile, ConvertedResource, DataFile, Resource
+from pipeline.typing_arrow import normalised_schema, read_typed_table
+
+PREVIEW_ROWS = 20
+TOP_VALUES = 5
+# Parquet files are written with fixed metadata so that two builds give the same bytes.
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 9,
+    "write_statistics": True,
+    "store_schema": True,
+}
+
+
+class EmptyTable(Exception):
+    """The file has a header but no row."""
+
+
+def convert_resource(resource: Resource, out_dir: Path) -> ConvertedResource:
+    """Write the resource's downloads into out_dir and describe them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table = read_typed_table(resource)
+    if table.num_rows == 0:
+        raise EmptyTable(resource.relpath)
+    text = as_text_table(table)
+    files = (
+        _write_csv(text, out_dir / f"{resource.name}.csv"),
+        _write_parquet(table, resource, out_dir / f"{resource.name}.parquet"),
+        _write_json(text, table, out_dir / f"{resource.name}.json"),
+        _write_schema(resource, out_dir / f"{resource.name}.schema.json"),
+    )
+    return ConvertedResource(
+        name=resource.name,
+        rows=table.num_rows,
+        files=files,
+        columns=tuple(table.column_names),
+        preview=_preview(text),
+        profile=tuple(_profile(table.column(i), name) for i, name in enumerate(table.column_names)),
+        examples=_examples(text),
+    )
+
+
+def as_text_table(table: pa.Table) -> pa.Table:
+    """Canonical text of every value: ISO dates, '.' decimals, true/false; nulls stay null."""
+    columns = [_as_text(column) for column in table.columns]
+    return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    kind = column.type
+    if pa.types.is_timestamp(kind):
+        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
+    if pa.types.is_boolean(kind):
+        return pc.if_else(column, "true", "false")
+    if pa.types.is_floating(kind):
+        return pa.chunked_array(
+            [pa.array([None if v is None else _float_text(v) for v in column.to_pylist()], pa.string())]
+        )
+    return pc.cast(column, pa.string())
+
+
+def _float_text(value: float) -> str:
+    """Shortest text that reads back as the same float; whole numbers without '.0'."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "INF" if value > 0 else "-INF"
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _write_csv(text: pa.Table, path: Path) -> DataFile:
+    options = pacsv.WriteOptions(include_header=True, delimiter=",", quoting_style="needed")
+    pacsv.write_csv(text, path, write_options=options)
+    return _describe("CSV", path, "text/csv")
+
+
+def _write_parquet(table: pa.Table, resource: Resource, path: Path) -> DataFile:
+    metadata = {b"table_schema": json.dumps(dict(resource.schema), ensure_ascii=False).encode()}
+    pq.write_table(table.replace_schema_metadata(metadata), path, **PARQUET_OPTIONS)
+    return _describe("Parquet", path, "application/vnd.apache.parquet")
+
+
+def _write_json(text: pa.Table, typed: pa.Table, path: Path) -> DataFile:
+    """JSON records keep numbers and booleans as JSON values, dates as ISO strings."""
+    names = typed.column_names
+    columns = []
+    for name in names:
+        kind = typed.column(name).type
+        native = pa.types.is_integer(kind) or pa.types.is_boolean(kind)
+        floating = pa.types.is_floating(kind)
+        source = typed.column(name) if native or floating else text.column(name)
+        columns.append(source.to_pylist())
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[\n")
+        for index, row in enumerate(zip(*columns, strict=True)):
+            record = {n: _json_value(v) for n, v in zip(names, row, strict=True)}
+            out.write(("," if index else "") + json.dumps(record, ensure_ascii=False) + "\n")
+        out.write("]\n")
+    return _describe("JSON", path, "application/json")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value
+
+
+def _write_schema(resource: Resource, path: Path) -> DataFile:
+    schema = normalised_schema(resource.schema)
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return _describe("Table Schema", path, "application/schema+json")
+
+
+def _describe(fmt: str, path: Path, media_type: str) -> DataFile:
+    return DataFile(
+        format=fmt,
+        filename=path.name,
+        media_type=media_type,
+        size=path.stat().st_size,
+        sha256=sha256_file(path),
+    )
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _preview(text: pa.Table) -> tuple[tuple[str, ...], ...]:
+    head = text.slice(0, PREVIEW_ROWS).to_pylist()
+    return tuple(tuple("" if v is None else str(v) for v in row.values()) for row in head)
+
+
+def _examples(text: pa.Table) -> dict[str, str]:
+    examples = {}
+    for name in text.column_names:
+        values = pc.drop_null(text.column(name))
+        examples[name] = str(values[0]) if len(values) else ""
+    return examples
+
+
+def _profile(column: pa.ChunkedArray, name: str) -> ColumnProfile:
+    non_null = len(column) - column.null_count
+    distinct = pc.count_distinct(column, mode="only_valid").as_py()
+    kind = column.type
+    if non_null and (pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                     or pa.types.is_temporal(kind)):
+        bounds = pc.min_max(column)
+        return ColumnProfile(name, non_null, distinct, _show(bounds["min"].as_py()),
+                             _show(bounds["max"].as_py()))
+    top: tuple[tuple[str, int], ...] = ()
+    if non_null:
+        counts = pc.value_counts(pc.drop_null(column)).to_pylist()
+        counts.sort(key=lambda item: (-item["counts"], str(item["values"])))
+        top = tuple((_show(c["values"]), c["counts"]) for c in counts[:TOP_VALUES])
+    return ColumnProfile(name, non_null, distinct, top_values=top)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

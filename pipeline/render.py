@@ -1,0 +1,59 @@
+"""Render the site with Pelican into a folder, failing on any Pelican error."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from pelican import Pelican
+from pelican.settings import get_settings_from_file, read_settings
+
+from pipeline.config import BuildPaths
+from pipeline.errors import RenderError
+from pipeline.site import SiteData
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def render_site(paths: BuildPaths, site: SiteData, target: Path, pelican_conf: Path) -> list[str]:
+    """Run Pelican into target; return its warnings, raise RenderError on its errors."""
+    override: dict[str, Any] = {
+        "PATH": str(paths.content),
+        "THEME": str(paths.theme),
+        "OUTPUT_PATH": str(target),
+        "OPENDATA": site,
+        "SITENAME": site.settings.name,
+        "SITE": site.settings,
+        "BUILD_DATE": site.build_date,
+        "BUILD_COMMIT": site.commit,
+    }
+    base_url = site.settings.base_url.rstrip("/")
+    # Feeds always need absolute URLs; pages use root-relative ones except when publishing.
+    override["FEED_DOMAIN"] = base_url
+    if get_settings_from_file(str(pelican_conf)).get("PUBLISH"):
+        override["SITEURL"] = base_url
+    settings = read_settings(str(pelican_conf), override=override)
+    handler = _Collect()
+    pelican_logger = logging.getLogger("pelican")
+    pelican_logger.addHandler(handler)
+    level = pelican_logger.level
+    pelican_logger.setLevel(logging.WARNING)  # Pelican's INFO lines are noise in our CLI
+    try:
+        Pelican(settings).run()
+    except Exception as exc:  # Pelican raises bare exceptions from templates and readers
+        raise RenderError(f"Pelican failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        pelican_logger.removeHandler(handler)
+        pelican_logger.setLevel(level)
+    errors = [r.getMessage() for r in handler.records if r.levelno >= logging.ERROR]
+    if errors:
+        raise RenderError("Pelican reported errors:\n  " + "\n  ".join(errors))
+    return [r.getMessage() for r in handler.records if r.levelno == logging.WARNING]

@@ -1,0 +1,65 @@
+"""What the templates receive: the site's settings and its published datasets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.config import SiteSettings
+from pipeline.model import DataFile, PublishedDataset
+from pipeline.vocab import THEMES, Theme
+
+DOWNLOADS_DIR = "donnees"
+DATASETS_DIR = "jeux-de-donnees"
+THEMES_DIR = "themes"
+
+
+@dataclass(frozen=True)
+class SiteData:
+    settings: SiteSettings
+    datasets: tuple[PublishedDataset, ...]
+    build_date: datetime
+    commit: str
+
+    @property
+    def total_rows(self) -> int:
+        return sum(d.rows for d in self.datasets)
+
+    def themes_with_datasets(self) -> list[tuple[Theme, list[PublishedDataset]]]:
+        """Themes in vocabulary order, each with its datasets sorted by title; empty ones left out."""
+        grouped: list[tuple[Theme, list[PublishedDataset]]] = []
+        for theme in THEMES.values():
+            members = sorted((d for d in self.datasets if d.dataset.theme_id == theme.slug),
+                             key=lambda d: d.dataset.title.lower())
+            if members:
+                grouped.append((theme, members))
+        return grouped
+
+    def latest(self, count: int = 6) -> list[PublishedDataset]:
+        return sorted(self.datasets, key=lambda d: (d.dates.modified, d.slug), reverse=True)[:count]
+
+    def spatial_label(self, value: str) -> str:
+        kind, _, code = value.partition(":")
+        territory = self.settings.territory
+        if kind == territory.kind and code == territory.code:
+            return f"Département du {territory.name} ({code})"
+        if kind == "canton":
+            canton = territory.canton(code)
+            return f"Canton de {canton.name} ({code})" if canton else f"Canton {code}"
+        if kind == "commune":
+            return f"Commune (code INSEE {code})"
+        if kind == "departement":
+            return f"Département {code}"
+        return value
+
+
+def dataset_url(slug: str) -> str:
+    return f"{DATASETS_DIR}/{slug}/"
+
+
+def theme_url(slug: str) -> str:
+    return f"{THEMES_DIR}/{slug}/"
+
+
+def download_url(slug: str, file: DataFile) -> str:
+    return f"{DOWNLOADS_DIR}/{slug}/{file.filename}"
