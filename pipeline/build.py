@@ -84,7 +84,7 @@ def validate(
         result.report.extend(problems)
     with stages.stage("validate and convert"):
         outcomes = process_datasets(
-            datasets, paths.root, paths.cache, jobs=jobs,
+            datasets, paths.datasets.parent, paths.cache, jobs=jobs,
             on_done=lambda o: progress(f"  {o.slug}: {'cached' if o.from_cache else 'done'}"),
         )
         for outcome in outcomes:

@@ -36,6 +36,8 @@ def handle_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             _print_report(ctx, refused.report.to_dict(), refused.report.render_text())
             click.echo(str(refused), err=True)
             ctx.exit(refused.exit_code)
+        except click.exceptions.Exit:
+            raise
         except PipelineError as error:
             if ctx.obj.get("debug"):
                 raise

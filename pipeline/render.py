@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,8 @@ def render_site(paths: BuildPaths, site: SiteData, target: Path, pelican_conf: P
     level = pelican_logger.level
     pelican_logger.setLevel(logging.WARNING)  # Pelican's INFO lines are noise in our CLI
     try:
-        Pelican(settings).run()
+        with contextlib.redirect_stdout(io.StringIO()):  # Pelican's "Done: …" summary line
+            Pelican(settings).run()
     except Exception as exc:  # Pelican raises bare exceptions from templates and readers
         raise RenderError(f"Pelican failed: {type(exc).__name__}: {exc}") from exc
     finally:
