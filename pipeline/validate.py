@@ -68,9 +68,7 @@ def _problem(dataset: Dataset, resource: Resource, error: Any, root: Path) -> Pr
     cell = getattr(error, "cell", None)
     value = None if cell is None else _shorten(str(cell))
     hint = HINTS.get(error.type, _generic_hint)(error, field, resource)
-    message = error.note or error.title
-    if value is not None and error.type in {"type-error", "constraint-error"}:
-        message = f"{_quote(value)}: {message}"
+    message = _message(error, field, value)
     return Problem(
         severity="error",
         code=error.type,
@@ -82,6 +80,17 @@ def _problem(dataset: Dataset, resource: Resource, error: Any, root: Path) -> Pr
         value=value,
         hint=hint,
     )
+
+
+def _message(error: Any, field: Mapping[str, Any], value: str | None) -> str:
+    if error.type == "type-error":
+        kind = field.get("type", "string")
+        fmt = field.get("format", "default")
+        shown = f" in the format {fmt!r}" if fmt not in ("default", "") else ""
+        return f"{_quote(value or '')} is not a valid {kind}{shown}"
+    if error.type == "constraint-error":
+        return f"{_quote(value or '')} breaks the rule {error.note}"
+    return error.message or error.note or error.title
 
 
 def _at(dataset: Dataset, resource: Resource, root: Path, severity: Any, code: str, message: str,
