@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from pathlib import Path
@@ -62,8 +63,8 @@ def as_text_table(table: pa.Table) -> pa.Table:
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     kind = column.type
-    if pa.types.is_timestamp(kind):
-        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
+    if pa.types.is_timestamp(kind) or pa.types.is_time(kind):
+        return _text_by_unique(column, lambda v: v.isoformat())
     if pa.types.is_boolean(kind):
         return pc.if_else(column, "true", "false")
     if pa.types.is_floating(kind):
@@ -71,6 +72,13 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
             [pa.array([None if v is None else _float_text(v) for v in column.to_pylist()], pa.string())]
         )
     return pc.cast(column, pa.string())
+
+
+def _text_by_unique(column: pa.ChunkedArray, show: Any) -> pa.ChunkedArray:
+    """Format each distinct value once: timestamps repeat across rows of real files."""
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    texts = pa.array([show(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return pa.chunked_array([pc.take(texts, encoded.indices)], pa.string())
 
 
 def _float_text(value: float) -> str:
@@ -84,8 +92,12 @@ def _float_text(value: float) -> str:
 
 
 def _write_csv(text: pa.Table, path: Path) -> DataFile:
-    options = pacsv.WriteOptions(include_header=True, delimiter=",", quoting_style="needed")
-    pacsv.write_csv(text, path, write_options=options)
+    # pyarrow always quotes header cells; the header is written with the csv module instead.
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerow(text.column_names)
+    options = pacsv.WriteOptions(include_header=False, delimiter=",", quoting_style="needed")
+    with path.open("ab") as out:
+        pacsv.write_csv(text, out, write_options=options)
     return _describe("CSV", path, "text/csv")
 
 
