@@ -61,6 +61,11 @@ MARKDOWN = {
         "markdown.extensions.extra": {},
         "markdown.extensions.toc": {"permalink": False},
         "markdown.extensions.sane_lists": {},
+        "pipeline.pelican_plugin.safe_markdown": {},
     },
     "output_format": "html5",
 }
+
+# Every value is HTML-escaped unless a template marks it safe: titles, descriptions and
+# cells come from data files. Only Pelican's rendered Markdown (content, summary) is |safe.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "extensions": [], "autoescape": True}

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.accessibility import load_audit
 from pipeline.catalog import discover
 from pipeline.config import BuildPaths, SiteSettings, load_settings
 from pipeline.contrast import check_contrast
@@ -134,7 +135,8 @@ def _assemble(
         for dataset in sorted(datasets, key=lambda d: d.slug)
     )
     return SiteData(settings=settings, datasets=published, build_date=build_date(paths.root),
-                    commit=head_commit(paths.root))
+                    commit=head_commit(paths.root),
+                    accessibility=load_audit(paths.root / "accessibility.yaml"))
 
 
 def _peak_memory_mb() -> float:

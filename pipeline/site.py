@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from pipeline.accessibility import AccessibilityAudit
 from pipeline.config import SiteSettings
 from pipeline.model import DataFile, PublishedDataset
 from pipeline.vocab import THEMES, Theme
@@ -20,6 +21,7 @@ class SiteData:
     datasets: tuple[PublishedDataset, ...]
     build_date: datetime
     commit: str
+    accessibility: AccessibilityAudit
 
     @property
     def total_rows(self) -> int:

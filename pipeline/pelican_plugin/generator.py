@@ -38,6 +38,9 @@ class OpenDataGenerator(Generator):
             write(f"{url}index.html", self.get_template("theme"), self.context,
                   relative_urls=relative, url=url, theme=theme, theme_datasets=datasets,
                   page_kind="theme")
+        write("accessibilite/index.html", self.get_template("accessibility"), self.context,
+              relative_urls=relative, url="accessibilite/", audit=site.accessibility,
+              page_kind="accessibility")
         for published in site.datasets:
             url = dataset_url(published.slug)
             write(f"{url}index.html", self.get_template("dataset"), self.context,
