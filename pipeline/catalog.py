@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -27,6 +28,22 @@ KNOWN_KEYS = {
     "homepage", "profile", "$schema", "created", "sources", "id",
 }
 TABULAR_FORMATS = {"csv", "tsv"}
+BOUND_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+class _Loader(yaml.SafeLoader):
+    """safe_load, but an impossible date (2023-02-30) is a YAML error with its line."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            ) from exc
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 class _DatasetProblems:
@@ -93,8 +110,9 @@ def _load_dataset(
         found.error("name-mismatch", f"name is {raw.get('name')!r} but the folder is {slug!r}.",
                     f"Set name: {slug} (the folder name is the dataset's address).")
     for key in sorted(set(raw) - KNOWN_KEYS):
+        known = ", ".join(sorted(KNOWN_KEYS - {"$schema"}))
         found.warning("unknown-key", f"Unknown key {key!r} is ignored.",
-                      f"Check the spelling; known keys: {', '.join(sorted(KNOWN_KEYS - {'$schema'}))}.")
+                      f"Check the spelling; known keys: {known}.")
     title = _required_text(raw, "title", found)
     theme = _theme(raw, found)
     licenses = _licenses(raw, settings, found)
@@ -107,7 +125,12 @@ def _load_dataset(
         found.warning("no-description", "The dataset has no description.",
                       "Add a description: what the data is, how it is produced, how to read it.")
     keywords = raw.get("keywords") or []
-    if not keywords:
+    if not isinstance(keywords, list):
+        found.error("bad-keywords", f"keywords must be a list, got {keywords!r}.",
+                    "Write keywords: [budget, dépenses] (a list, not one text).",
+                    value=str(keywords))
+        keywords = []
+    elif not keywords:
         found.warning("no-keywords", "The dataset has no keywords.",
                       "Add keywords: [word, word] so people can find it.")
     resources = tuple(_resources(raw, folder, schemas, found, root))
@@ -139,22 +162,27 @@ def _read_descriptor(folder: Path, found: _DatasetProblems) -> dict[str, Any] | 
         found.error("missing-descriptor", f"No {DESCRIPTOR} in {folder.name}/.",
                     f"Create one with: python build.py new-dataset {folder.name}")
         return None
+    data = path.read_bytes()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(data.decode("utf-8"), Loader=_Loader)  # a SafeLoader
     except UnicodeDecodeError as exc:
-        found.error("encoding-error", f"{DESCRIPTOR} is not UTF-8 ({exc.reason} at byte {exc.start}).",
-                    "Save the file as UTF-8.")
+        line = data.count(b"\n", 0, exc.start) + 1
+        found.error("encoding-error",
+                    f"{DESCRIPTOR} is not UTF-8 ({exc.reason}: byte "
+                    f"0x{data[exc.start]:02X} on line {line}).",
+                    "Save the file as UTF-8 (in your editor: Save as… > encoding UTF-8).", row=line)
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        found.error("yaml-error", f"Invalid YAML: {problem}.",
-                    "Check indentation (spaces, not tabs) and quote values containing ':' or '#'.",
-                    row=line)
+        hint = ("Write dates as YYYY-MM-DD with a real day and month." if "valid date" in problem
+                else "Check indentation (spaces, not tabs) and quote values containing ':' or '#'.")
+        found.error("yaml-error", f"Invalid YAML: {problem}.", hint, row=line)
         return None
     if not isinstance(raw, dict):
-        found.error("yaml-error", f"{DESCRIPTOR} must be a mapping of keys, got {type(raw).__name__}.",
+        found.error("yaml-error",
+                    f"{DESCRIPTOR} must be a mapping of keys, got {type(raw).__name__}.",
                     "Start from the template: python build.py new-dataset <slug>")
         return None
     return raw
@@ -175,9 +203,9 @@ def _theme(raw: Mapping, found: _DatasetProblems) -> str | None:
         found.error("missing-key", "Required key 'theme' is missing.",
                     f"Add theme: one of {', '.join(THEMES)}.")
         return None
-    if theme not in THEMES:
-        found.error("unknown-theme", f"Unknown theme {theme!r}.", f"Use one of: {', '.join(THEMES)}.",
-                    value=str(theme))
+    if not isinstance(theme, str) or theme not in THEMES:
+        found.error("unknown-theme", f"Unknown theme {theme!r}.",
+                    f"Use one of: {', '.join(THEMES)} (a single theme).", value=str(theme))
         return None
     return str(theme)
 
@@ -194,7 +222,8 @@ def _licenses(raw: Mapping, settings: SiteSettings, found: _DatasetProblems) -> 
         key = LICENSE_ALIASES.get(str(name).lower(), str(name).lower())
         if key not in LICENSES:
             found.error("unknown-license", f"Unknown licence {name!r}.",
-                        f"Use one of: {', '.join(LICENSES)} (name: etalab-2.0 for the Licence Ouverte).",
+                        f"Use one of: {', '.join(LICENSES)} "
+                        "(name: etalab-2.0 for the Licence Ouverte).",
                         value=str(name))
             continue
         ids.append(key)
@@ -215,7 +244,8 @@ def _temporal(raw: Mapping, found: _DatasetProblems) -> Temporal | None:
     if temporal is None:
         return None
     if not isinstance(temporal, dict):
-        found.error("bad-temporal", "temporal must be {start: YYYY-MM-DD, end: YYYY-MM-DD}.")
+        found.error("bad-temporal", "temporal must be {start: YYYY-MM-DD, end: YYYY-MM-DD}.",
+                    "Write temporal: {start: 2024-01-01, end: 2024-12-31}.", value=str(temporal))
         return None
     bounds = {}
     for key in ("start", "end"):
@@ -230,7 +260,9 @@ def _temporal(raw: Mapping, found: _DatasetProblems) -> Temporal | None:
                         "Write dates as YYYY-MM-DD.", value=str(value))
             return None
     if bounds["start"] and bounds["end"] and bounds["start"] > bounds["end"]:
-        found.error("bad-temporal", "temporal.start is after temporal.end.")
+        found.error("bad-temporal", "temporal.start is after temporal.end.",
+                    "Swap the two dates, or correct the one that is wrong.",
+                    value=f"{bounds['start']} > {bounds['end']}")
     return Temporal(**bounds)
 
 
@@ -241,7 +273,8 @@ def _spatial(raw: Mapping, settings: SiteSettings, found: _DatasetProblems) -> t
         text = str(value)
         if not SPATIAL.match(text):
             found.error("bad-spatial", f"Unknown spatial coverage {text!r}.",
-                        "Use departement:59, canton:5901 or commune:59350 (INSEE codes).", value=text)
+                        "Use departement:59, canton:5901 or commune:59350 (INSEE codes).",
+                        value=text)
         elif text.startswith("canton:") and not settings.territory.canton(text[7:]):
             found.error("bad-spatial", f"Canton {text[7:]} is not a canton of the territory.",
                         "Use a canton code listed in site.yaml.", value=text)
@@ -256,6 +289,11 @@ def _contact(raw: Mapping, found: _DatasetProblems) -> Contact | None:
         return None
     if isinstance(contact, str):
         return Contact(email=contact) if "@" in contact else Contact(name=contact)
+    if not isinstance(contact, dict):
+        found.error("bad-contact", f"contact must be a name and an e-mail, got {contact!r}.",
+                    "Write contact: {name: Service des données, email: donnees@example.org}.",
+                    value=str(contact))
+        return None
     return Contact(name=str(contact.get("name", "")), email=str(contact.get("email", "")))
 
 
@@ -292,11 +330,27 @@ def _resource(
         return None
     fmt = str(item.get("format") or path.suffix.lstrip(".")).lower()
     if fmt not in TABULAR_FORMATS:
-        found.error("unsupported-format", f"Resource {relpath}: format {fmt!r} is not supported yet.",
+        found.error("unsupported-format",
+                    f"Resource {relpath}: format {fmt!r} is not supported yet.",
                     "Publish tabular data as CSV (format: csv).", file=_relative(path, root))
         return None
     schema, source = _schema(item.get("schema"), folder, schemas, found, root, relpath)
     if schema is None:
+        return None
+    dialect = item.get("dialect") or {}
+    if not isinstance(dialect, dict):
+        found.error("bad-dialect",
+                    f"Resource {relpath}: dialect must be a mapping, got {dialect!r}.",
+                    "Write dialect: {delimiter: \";\"} (or remove it for comma-separated files).",
+                    value=str(dialect))
+        return None
+    encoding = str(item.get("encoding") or "utf-8")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        found.error("unknown-encoding", f"Resource {relpath}: unknown encoding {encoding!r}.",
+                    "Save the file as UTF-8 and remove encoding, or declare encoding: cp1252 "
+                    "(Windows, Excel's \"CSV\").", value=encoding)
         return None
     name = str(item.get("name") or re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()))
     return Resource(
@@ -305,8 +359,8 @@ def _resource(
         path=path,
         relpath=relpath,
         format=fmt,
-        encoding=str(item.get("encoding") or "utf-8"),
-        dialect=dict(item.get("dialect") or {}),
+        encoding=encoding,
+        dialect=dict(dialect),
         schema=schema,
         schema_source=source,
     )
@@ -329,7 +383,8 @@ def safe_data_path(relpath: str, folder: Path, found: _DatasetProblems, root: Pa
                     "Move the file into the dataset folder; '..' is not allowed.", **where)
         return None
     path = folder / declared
-    if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != folder and folder in p.parents):
+    inner = [p for p in path.parents if p != folder and folder in p.parents]
+    if path.is_symlink() or any(p.is_symlink() for p in inner):
         target = path.resolve()
         if not target.is_relative_to(folder.resolve()):
             found.error("unsafe-path", f"Resource path {relpath!r} is a symbolic link leading out "
@@ -341,7 +396,8 @@ def safe_data_path(relpath: str, folder: Path, found: _DatasetProblems, root: Pa
         return None
     if not path.is_file():
         found.error("missing-file", f"Resource file {relpath!r} does not exist.",
-                    f"Add the file to datasets/{folder.name}/ or fix the path (names are case-sensitive).",
+                    f"Add the file to datasets/{folder.name}/ or fix the path "
+                    "(names are case-sensitive).",
                     **where)
         return None
     return path
@@ -375,12 +431,15 @@ def _schema(
         return None, declared
     if not isinstance(loaded, dict):
         found.error("schema-error", f"Schema file {declared} is not a Table Schema object.",
+                    "The file must hold a mapping with fields: [{name: …, type: …}, …].",
                     file=_relative(path, root))
         return None, declared
     return _check_schema(loaded, found, rel), declared
 
 
-def _check_schema(schema: dict[str, Any], found: _DatasetProblems, rel: str) -> dict[str, Any] | None:
+def _check_schema(
+    schema: dict[str, Any], found: _DatasetProblems, rel: str
+) -> dict[str, Any] | None:
     from frictionless import FrictionlessException, Schema
 
     fields = schema.get("fields")
@@ -388,18 +447,57 @@ def _check_schema(schema: dict[str, Any], found: _DatasetProblems, rel: str) -> 
         found.error("schema-error", f"The schema of {rel} has no fields.",
                     "List every column under schema.fields with its name and type.")
         return None
+    for index, field_ in enumerate(fields, start=1):
+        if not isinstance(field_, dict) or not field_.get("name"):
+            found.error("schema-error", f"Field #{index} of the schema of {rel} has no name: "
+                        f"{field_!r}.", "Write each field as {name: …, type: …, description: …}.")
+            return None
     try:
-        Schema.from_descriptor(schema)
+        parsed = Schema.from_descriptor(schema)
     except FrictionlessException as exc:
-        found.error("schema-error", f"The schema of {rel} is invalid: {exc.error.note or exc}.",
-                    "See https://specs.frictionlessdata.io/table-schema/ for the allowed keys.")
+        reasons = "; ".join(r.note or r.message for r in exc.reasons) or exc.error.note or str(exc)
+        hint = "See https://specs.frictionlessdata.io/table-schema/ for the allowed keys."
+        if "datapackage v2" in reasons:
+            hint = ("Declare the newer Table Schema in the schema: "
+                    "$schema: https://datapackage.org/profiles/2.0/tableschema.json")
+        found.error("schema-error", f"The schema of {rel} is invalid: {reasons}.", hint)
+        return None
+    if not _check_constraints(parsed, found, rel):
         return None
     for field_ in fields:
         if not field_.get("description"):
-            found.warning("undocumented-field", f"Field {field_.get('name')!r} of {rel} has no description.",
+            found.warning("undocumented-field",
+                          f"Field {field_.get('name')!r} of {rel} has no description.",
                           "Add a description (meaning, unit) so users understand the column.",
                           field=field_.get("name"))
     return schema
+
+
+def _check_constraints(schema: Any, found: _DatasetProblems, rel: str) -> bool:
+    """Constraints frictionless accepts but cannot apply (it would crash while validating)."""
+    ok = True
+    for field_ in schema.fields:
+        constraints = field_.constraints or {}
+        pattern = constraints.get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(str(pattern))
+            except re.error as exc:
+                found.error("schema-error", f"Field {field_.name!r} of {rel}: the pattern "
+                            f"{pattern!r} is not a valid regular expression ({exc}).",
+                            "Fix the pattern (Python regular expression, anchored to the whole "
+                            "value).", field=field_.name, value=str(pattern))
+                ok = False
+        read = field_.create_value_reader()
+        for key in BOUND_CONSTRAINTS:
+            if key in constraints and read(constraints[key]) is None:
+                found.error("schema-error", f"Field {field_.name!r} of {rel}: {key} "
+                            f"{constraints[key]!r} is not a value of type {field_.type}.",
+                            f"Write the {key} as a value of type {field_.type}, like the "
+                            "column's values.",
+                            field=field_.name, value=str(constraints[key]))
+                ok = False
+    return ok
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -49,9 +49,9 @@ def convert_resource(resource: Resource, out_dir: Path) -> ConvertedResource:
         rows=table.num_rows,
         files=files,
         columns=tuple(table.column_names),
-        preview=_preview(text),
-        profile=tuple(_profile(table.column(i), name) for i, name in enumerate(table.column_names)),
-        examples=_examples(text),
+        preview=preview_rows(text),
+        profile=tuple(column_profile(table.column(i), name) for i, name in enumerate(table.column_names)),
+        examples=example_values(text),
     )
 
 
@@ -98,13 +98,13 @@ def _write_csv(text: pa.Table, path: Path) -> DataFile:
     options = pacsv.WriteOptions(include_header=False, delimiter=",", quoting_style="needed")
     with path.open("ab") as out:
         pacsv.write_csv(text, out, write_options=options)
-    return _describe("CSV", path, "text/csv")
+    return describe_file("CSV", path, "text/csv")
 
 
 def _write_parquet(table: pa.Table, resource: Resource, path: Path) -> DataFile:
     metadata = {b"table_schema": json.dumps(dict(resource.schema), ensure_ascii=False).encode()}
     pq.write_table(table.replace_schema_metadata(metadata), path, **PARQUET_OPTIONS)
-    return _describe("Parquet", path, "application/vnd.apache.parquet")
+    return describe_file("Parquet", path, "application/vnd.apache.parquet")
 
 
 def _write_json(text: pa.Table, typed: pa.Table, path: Path) -> DataFile:
@@ -123,7 +123,7 @@ def _write_json(text: pa.Table, typed: pa.Table, path: Path) -> DataFile:
             record = {n: _json_value(v) for n, v in zip(names, row, strict=True)}
             out.write(("," if index else "") + json.dumps(record, ensure_ascii=False) + "\n")
         out.write("]\n")
-    return _describe("JSON", path, "application/json")
+    return describe_file("JSON", path, "application/json")
 
 
 def _json_value(value: Any) -> Any:
@@ -135,10 +135,10 @@ def _json_value(value: Any) -> Any:
 def _write_schema(resource: Resource, path: Path) -> DataFile:
     schema = normalised_schema(resource.schema)
     path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return _describe("Table Schema", path, "application/schema+json")
+    return describe_file("Table Schema", path, "application/schema+json")
 
 
-def _describe(fmt: str, path: Path, media_type: str) -> DataFile:
+def describe_file(fmt: str, path: Path, media_type: str) -> DataFile:
     return DataFile(
         format=fmt,
         filename=path.name,
@@ -156,12 +156,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _preview(text: pa.Table) -> tuple[tuple[str, ...], ...]:
+def preview_rows(text: pa.Table) -> tuple[tuple[str, ...], ...]:
     head = text.slice(0, PREVIEW_ROWS).to_pylist()
     return tuple(tuple("" if v is None else str(v) for v in row.values()) for row in head)
 
 
-def _examples(text: pa.Table) -> dict[str, str]:
+def example_values(text: pa.Table) -> dict[str, str]:
     examples = {}
     for name in text.column_names:
         values = pc.drop_null(text.column(name))
@@ -169,7 +169,7 @@ def _examples(text: pa.Table) -> dict[str, str]:
     return examples
 
 
-def _profile(column: pa.ChunkedArray, name: str) -> ColumnProfile:
+def column_profile(column: pa.ChunkedArray, name: str) -> ColumnProfile:
     non_null = len(column) - column.null_count
     distinct = pc.count_distinct(column, mode="only_valid").as_py()
     kind = column.type

@@ -37,6 +37,31 @@ class FieldDoc:
 
 
 @dataclass(frozen=True)
+class MapSpec:
+    """How a resource is drawn on a map, as declared under `map:` in datapackage.yaml.
+
+    kind "points": a table with latitude/longitude columns, or a GeoJSON of points;
+    kind "shapes": a GeoJSON layer drawn as it is;
+    kind "choropleth": a table joined to a boundary layer (another dataset's GeoJSON
+    resource) on `join` = `boundary_key`, coloured by `value` in `classes` quantile classes.
+    """
+
+    kind: str
+    title: str = ""
+    latitude: str | None = None
+    longitude: str | None = None
+    label: str | None = None
+    popup: tuple[str, ...] = ()
+    boundaries: str | None = None
+    join: str | None = None
+    boundary_key: str | None = None
+    boundary_label: str | None = None
+    value: str | None = None
+    period: str | None = None
+    classes: int = 5
+
+
+@dataclass(frozen=True)
 class Resource:
     """A data file of a dataset, with its resolved Table Schema."""
 
@@ -49,6 +74,12 @@ class Resource:
     dialect: Mapping[str, Any]
     schema: Mapping[str, Any]
     schema_source: str  # "inline", a file name, or a URL
+    map: MapSpec | None = None
+    precision: int = 6  # decimals kept in GeoJSON downloads (6 ≈ 0.1 m)
+
+    @property
+    def is_geojson(self) -> bool:
+        return self.format == "geojson"
 
     @property
     def fields(self) -> tuple[FieldDoc, ...]:
@@ -139,6 +170,15 @@ class ColumnProfile:
 
 
 @dataclass(frozen=True)
+class GeoSummary:
+    """What a geo resource holds, for the page and the catalogue."""
+
+    feature_count: int
+    geometry_types: tuple[str, ...]
+    bbox: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+
+
+@dataclass(frozen=True)
 class ConvertedResource:
     """What conversion made of one resource: downloads, preview and profile."""
 
@@ -149,6 +189,9 @@ class ConvertedResource:
     preview: tuple[tuple[str, ...], ...]
     profile: tuple[ColumnProfile, ...]
     examples: Mapping[str, str]
+    geo: GeoSummary | None = None
+    # Simplified TopoJSON for drawing maps, in the cache folder; never a download.
+    display_file: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ class Problem:
     def location(self) -> str:
         parts = [self.file or (f"datasets/{self.dataset}" if self.dataset else "settings")]
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            # GeoJSON problems are located by feature (1-based), tables by row (header = 1).
+            is_geo = (self.file or "").endswith((".geojson", ".json"))
+            parts.append(f"{'feature' if is_geo else 'row'} {self.row}")
         if self.field is not None:
             parts.append(f'column "{self.field}"')
         return ", ".join(parts)

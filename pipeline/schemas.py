@@ -35,7 +35,7 @@ class SchemaCache:
 
     def fetch(self, url: str, timeout: float = 30) -> Path:
         """Download one schema into the cache (the only network access of the project)."""
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http(s) only)
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             schema = json.loads(response.read().decode("utf-8"))
         path = self.path_for(url)
         path.parent.mkdir(parents=True, exist_ok=True)

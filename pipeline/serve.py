@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    extensions_map = {
+    extensions_map: ClassVar[dict[str, str]] = {
         **SimpleHTTPRequestHandler.extensions_map,
         ".parquet": "application/vnd.apache.parquet",
         ".geojson": "application/geo+json",
@@ -16,7 +17,7 @@ class _Handler(SimpleHTTPRequestHandler):
         ".ics": "text/calendar",
     }
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

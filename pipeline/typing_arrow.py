@@ -44,7 +44,7 @@ def read_text_table(resource: Resource) -> pa.Table:
         block_size=16 << 20,
     )
     parse = pacsv.ParseOptions(
-        delimiter=dialect.get("delimiter", ","),
+        delimiter=dialect.get("delimiter", "\t" if resource.format == "tsv" else ","),
         quote_char=dialect.get("quoteChar", '"'),
         double_quote=dialect.get("doubleQuote", True),
         escape_char=dialect.get("escapeChar", False) or False,

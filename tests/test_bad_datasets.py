@@ -34,7 +34,7 @@ def _install_case(case: str, datasets_dir: Path) -> dict:
     setup = CORPUS / case / "setup.py"
     if setup.is_file():  # cases that need something git cannot store (e.g. a 10 MB cell)
         namespace: dict = {}
-        exec(compile(setup.read_text(), str(setup), "exec"), namespace)  # noqa: S102 (test data)
+        exec(compile(setup.read_text(), str(setup), "exec"), namespace)
         namespace["setup"](target)
         (target / "setup.py").unlink()
     return yaml.safe_load((CORPUS / case / "expected.yaml").read_text(encoding="utf-8"))

@@ -89,7 +89,7 @@ def test_theme_pages_and_catalogue_list_every_dataset(sample_output: Path, sampl
 
 
 def test_warm_rebuild_uses_the_cache(sample_build) -> None:
-    paths, first = sample_build
+    paths, _ = sample_build
     again = build(paths, PELICAN_CONF, strict=True)
     assert again.cached == len(SAMPLE_SLUGS) and again.processed == 0
 

@@ -93,7 +93,7 @@ def test_low_contrast_colour_is_an_error(small_site: BuildPaths, tmp_path: Path)
 
 
 def test_new_dataset_scaffold_validates(small_site: BuildPaths) -> None:
-    code, out, err = run(small_site, "new-dataset", "mon-jeu")
+    code, _, err = run(small_site, "new-dataset", "mon-jeu")
     assert code == 0, err
     assert (small_site.datasets / "mon-jeu" / "datapackage.yaml").is_file()
     assert run(small_site, "validate", "mon-jeu")[0] == 0

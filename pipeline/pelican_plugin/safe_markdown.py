@@ -13,10 +13,10 @@ from markdown import Extension, Markdown
 
 
 class EscapeHtmlExtension(Extension):
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's API)
+    def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
 
 
-def makeExtension(**kwargs: Any) -> EscapeHtmlExtension:  # noqa: N802 (Python-Markdown's API)
+def makeExtension(**kwargs: Any) -> EscapeHtmlExtension:
     return EscapeHtmlExtension(**kwargs)
