@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pelicanconf import *  # noqa: E402
+from pelicanconf import *
 
 PUBLISH = True
 # SITEURL and FEED_DOMAIN come from site.yaml's base_url (the pipeline sets them when PUBLISH).

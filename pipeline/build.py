@@ -6,6 +6,7 @@ settings → discover → validate & convert → refuse or go on → dates → r
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +22,8 @@ from pipeline.errors import BuildRefused
 from pipeline.gitinfo import build_date, dataset_dates, head_commit
 from pipeline.model import Dataset, PublishedDataset
 from pipeline.process import Outcome, process_datasets
-from pipeline.publish import copy_downloads, staging_output, write_data_index
+from pipeline.maps.build import build_maps
+from pipeline.publish import copy_downloads, staging_output, write_data_index, write_maps
 from pipeline.render import render_site
 from pipeline.report import Report
 from pipeline.schemas import SchemaCache
@@ -111,10 +113,17 @@ def build(
     settings = load_settings(paths.settings_file)
     with stages.stage("dates from git"):
         site = _assemble(paths, settings, datasets, outcomes)
+    with stages.stage("maps"):
+        maps, problems = build_maps(site.datasets, {o.slug: o.files_dir for o in outcomes}, settings)
+        result.report.extend(problems)
+        if result.report.failed(strict):
+            raise BuildRefused(result.report, strict)
+        site = dataclasses.replace(site, maps=tuple(maps))
     with stages.stage("render"), staging_output(paths.output) as staging:
         warnings = render_site(paths, site, staging, pelican_conf)
         result.report.notes.extend(f"Pelican warning: {w}" for w in warnings)
         copy_downloads(site, {o.slug: o for o in outcomes}, staging)
+        write_maps(site, staging)
         write_data_index(site, staging)
     result.site = site
     result.peak_memory_mb = _peak_memory_mb()

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import yaml
 
 from pipeline.config import SiteSettings
+from pipeline.mapspec import parse_map_spec
 from pipeline.model import Contact, Dataset, Resource, Temporal
 from pipeline.report import Problem
 from pipeline.schemas import SchemaCache, SchemaNotCached
@@ -28,6 +29,7 @@ KNOWN_KEYS = {
     "homepage", "profile", "$schema", "created", "sources", "id",
 }
 TABULAR_FORMATS = {"csv", "tsv"}
+GEO_FORMATS = {"geojson"}
 BOUND_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
 
@@ -329,10 +331,11 @@ def _resource(
     if path is None:
         return None
     fmt = str(item.get("format") or path.suffix.lstrip(".")).lower()
-    if fmt not in TABULAR_FORMATS:
+    if fmt not in TABULAR_FORMATS | GEO_FORMATS:
         found.error("unsupported-format",
                     f"Resource {relpath}: format {fmt!r} is not supported yet.",
-                    "Publish tabular data as CSV (format: csv).", file=_relative(path, root))
+                    "Publish tables as CSV (format: csv) and geodata as GeoJSON (format: geojson).",
+                    file=_relative(path, root))
         return None
     schema, source = _schema(item.get("schema"), folder, schemas, found, root, relpath)
     if schema is None:
@@ -353,6 +356,14 @@ def _resource(
                     "(Windows, Excel's \"CSV\").", value=encoding)
         return None
     name = str(item.get("name") or re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()))
+    map_spec, map_problems = parse_map_spec(item.get("map"), schema, fmt, str(item.get("title") or name))
+    for problem in map_problems:
+        found.error(problem.code, f"Resource {relpath}: {problem.message}", problem.hint)
+    precision = item.get("precision", 6)
+    if not isinstance(precision, int) or not 0 <= precision <= 10:
+        found.error("bad-precision", f"Resource {relpath}: precision must be a whole number of decimals.",
+                    "Use precision: 6 (about 10 cm) or fewer decimals.", value=str(precision))
+        return None
     return Resource(
         name=name,
         title=str(item.get("title") or name),
@@ -363,6 +374,8 @@ def _resource(
         dialect=dict(dialect),
         schema=schema,
         schema_source=source,
+        map=map_spec,
+        precision=precision,
     )
 
 

@@ -70,6 +70,11 @@ class SiteSettings:
     forge_branch: str = field(default="main", metadata={"help": "Branch that is published"})
     contact: Contact = field(default_factory=Contact, metadata={"help": "Contact of the site"})
     default_license: str = field(default="etalab-2.0", metadata={"help": "Licence by default"})
+    map_tile_url: str = field(default="", metadata={
+        "help": "Tile layer URL template of tiles you host yourself ({z}/{x}/{y}); empty: no tiles"})
+    map_tile_attribution: str = field(default="", metadata={"help": "Attribution of the tiles"})
+    map_background: str = field(default="", metadata={
+        "help": "Dataset whose GeoJSON is drawn under point maps (e.g. the cantons)"})
 
 
 @dataclass(frozen=True)

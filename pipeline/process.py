@@ -6,6 +6,7 @@ the pipeline's version: an unchanged dataset is neither validated nor converted 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import frictionless
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipeline import PIPELINE_VERSION
 from pipeline.convert import EmptyTable, convert_resource, sha256_file
-from pipeline.model import ColumnProfile, ConvertedResource, DataFile, Dataset
+from pipeline.model import ColumnProfile, ConvertedResource, DataFile, Dataset, GeoSummary, Resource
 from pipeline.report import Problem
 from pipeline.validate import validate_dataset
 
@@ -94,7 +96,7 @@ def process_dataset(dataset: Dataset, root: Path, target: Path) -> Outcome:
     if not any(p.severity == "error" for p in problems):
         for resource in dataset.resources:
             try:
-                converted.append(convert_resource(resource, staging / "files"))
+                converted.append(_convert(resource, staging / "files"))
             except EmptyTable:
                 problems.append(Problem(
                     "error", "no-rows", "The file has a header but no data row.",
@@ -111,6 +113,22 @@ def process_dataset(dataset: Dataset, root: Path, target: Path) -> Outcome:
                       target / "files", from_cache=False)
     _store(outcome, staging, target)
     return outcome
+
+
+def _convert(resource: Resource, out_dir: Path) -> ConvertedResource:
+    """Tables become CSV/Parquet/JSON (plus GeoJSON/GeoParquet for point tables);
+    GeoJSON becomes GeoJSON/GeoParquet/CSV."""
+    from pipeline.geo.convert import convert_geojson, convert_point_table
+
+    if resource.is_geojson:
+        return convert_geojson(resource, out_dir)
+    converted = convert_resource(resource, out_dir)
+    if resource.map is not None and resource.map.kind == "points":
+        typed = pq.read_table(out_dir / f"{resource.name}.parquet")
+        files, display, summary = convert_point_table(resource, typed, out_dir)
+        converted = dataclasses.replace(converted, files=(*converted.files, *files), geo=summary,
+                                        display_file=display)
+    return converted
 
 
 def _failed(problems: list[Problem]) -> bool:
@@ -159,4 +177,7 @@ def _converted_from_dict(data: dict) -> ConvertedResource:
             for p in data["profile"]
         ),
         examples=data["examples"],
+        geo=GeoSummary(**{**data["geo"], "geometry_types": tuple(data["geo"]["geometry_types"]),
+                          "bbox": tuple(data["geo"]["bbox"])}) if data.get("geo") else None,
+        display_file=data.get("display_file"),
     )

@@ -103,3 +103,24 @@ def write_data_index(site: SiteData, target: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(index, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def write_maps(site: SiteData, target: Path) -> None:
+    """Each map's script as a file (no inline script under the CSP), and Leaflet itself."""
+    for rendered in site.maps:
+        path = target / rendered.script_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(rendered.script, encoding="utf-8")
+    if site.maps:
+        _vendor_leaflet(target / "theme" / "vendor" / "leaflet")
+
+
+def _vendor_leaflet(folder: Path) -> None:
+    """Leaflet from the xstatic-leaflet package: served by the site, never from a CDN."""
+    import xstatic.pkg.leaflet as leaflet
+
+    source = Path(leaflet.BASE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("leaflet.js", "leaflet.css"):
+        shutil.copyfile(source / name, folder / name)
+    shutil.copytree(source / "images", folder / "images", dirs_exist_ok=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pipeline.accessibility import AccessibilityAudit
 from pipeline.config import SiteSettings
+from pipeline.maps.model import RenderedMap
 from pipeline.model import DataFile, PublishedDataset
 from pipeline.vocab import THEMES, Theme
 
@@ -22,6 +23,10 @@ class SiteData:
     build_date: datetime
     commit: str
     accessibility: AccessibilityAudit
+    maps: tuple[RenderedMap, ...] = ()
+
+    def maps_for(self, slug: str) -> list[RenderedMap]:
+        return [m for m in self.maps if m.dataset_slug == slug]
 
     @property
     def total_rows(self) -> int:

@@ -54,35 +54,48 @@ class _CellSize(frictionless.Check):
 
 
 def validate_dataset(dataset: Dataset, root: Path) -> list[Problem]:
-    """Validate every resource of the dataset (foreign keys across its resources too)."""
+    """Validate every resource: tables with frictionless, GeoJSON with the geo checks."""
+    from pipeline.geo.validate import validate_geojson
+
     problems: list[Problem] = []
     for resource in dataset.resources:
+        if resource.is_geojson:
+            problems.extend(validate_geojson(dataset, resource, root))
+    tables = tuple(r for r in dataset.resources if not r.is_geojson)
+    if tables:
+        problems.extend(_validate_tables(dataset, tables, root))
+    return problems
+
+
+def _validate_tables(dataset: Dataset, tables: tuple[Resource, ...], root: Path) -> list[Problem]:
+    """Validate the tabular resources as one package (so foreign keys across them work)."""
+    problems: list[Problem] = []
+    for resource in tables:
         problems.extend(_precheck_file(dataset, resource, root))
     if problems:
         return problems
-    descriptor: dict[str, Any] = {
-        "name": dataset.slug, "resources": [_descriptor(r) for r in dataset.resources]}
-    if any(V2_PROFILE.search(str(r.schema.get("$schema", ""))) for r in dataset.resources):
+    descriptor: dict[str, Any] = {"name": dataset.slug, "resources": [_descriptor(r) for r in tables]}
+    if any(V2_PROFILE.search(str(r.schema.get("$schema", ""))) for r in tables):
         descriptor["$schema"] = PACKAGE_V2
-    by_name = {r.name: r for r in dataset.resources}
+    by_name = {r.name: r for r in tables}
     checklist = frictionless.Checklist(checks=[_CellSize()])
     try:
         package = frictionless.Package(descriptor, basepath=str(dataset.folder))
         report = package.validate(checklist, limit_errors=ERROR_LIMIT)
     except FrictionlessException as exc:
-        problem = _problem(dataset, dataset.resources[0], exc.error, root)
+        problem = _problem(dataset, tables[0], exc.error, root)
         reasons = "; ".join(r.note or r.message for r in exc.reasons)
         if reasons:
             message = _sentence(f"{problem.message} {reasons}")
             problem = dataclasses.replace(problem, message=message)
         return [problem]
     except Exception as exc:  # a schema frictionless accepted but cannot apply: report, never crash
-        return [_at(dataset, dataset.resources[0], root, "error", "validation-error",
+        return [_at(dataset, tables[0], root, "error", "validation-error",
                     f"The file could not be validated: {type(exc).__name__}: {exc}.",
                     "Check the schema's constraints (values of the column's type, valid patterns) "
                     "and formats; if they are right, report this to the site's maintainers.")]
     for task in report.tasks:
-        resource = by_name.get(task.name) or dataset.resources[0]
+        resource = by_name.get(task.name) or tables[0]
         problems.extend(_problem(dataset, resource, error, root) for error in task.errors)
         if not task.errors and not task.stats.get("rows"):
             problems.append(_at(dataset, resource, root, "error", "no-rows",
@@ -93,7 +106,7 @@ def validate_dataset(dataset: Dataset, root: Path) -> list[Problem]:
                                 f"Validation stopped after {ERROR_LIMIT} errors.",
                                 "Check the encoding, separator and header first: "
                                 "one wrong setting breaks every row."))
-    problems.extend(_problem(dataset, dataset.resources[0], e, root) for e in report.errors)
+    problems.extend(_problem(dataset, tables[0], e, root) for e in report.errors)
     return problems
 
 

@@ -41,10 +41,13 @@ class OpenDataGenerator(Generator):
         write("accessibilite/index.html", self.get_template("accessibility"), self.context,
               relative_urls=relative, url="accessibilite/", audit=site.accessibility,
               page_kind="accessibility")
+        write("cartes/index.html", self.get_template("maps"), self.context, relative_urls=relative,
+              url="cartes/", page_kind="maps")
         for published in site.datasets:
             url = dataset_url(published.slug)
             write(f"{url}index.html", self.get_template("dataset"), self.context,
-                  relative_urls=relative, url=url, published=published, page_kind="dataset")
+                  relative_urls=relative, url=url, published=published, page_kind="dataset",
+                  dataset_maps=site.maps_for(published.slug))
 
     def _write_colors(self, site: SiteData) -> None:
         """The settings' colours as CSS custom properties: the theme's CSS uses only these."""
