@@ -3,4 +3,4 @@
 __version__ = "0.1.0"
 
 # Bump when a change to validation or conversion must invalidate cached results.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"

@@ -20,9 +20,9 @@ from pipeline.config import BuildPaths, SiteSettings, load_settings
 from pipeline.contrast import check_contrast
 from pipeline.errors import BuildRefused
 from pipeline.gitinfo import build_date, dataset_dates, head_commit
+from pipeline.maps.build import build_maps
 from pipeline.model import Dataset, PublishedDataset
 from pipeline.process import Outcome, process_datasets
-from pipeline.maps.build import build_maps
 from pipeline.publish import copy_downloads, staging_output, write_data_index, write_maps
 from pipeline.render import render_site
 from pipeline.report import Report

@@ -39,7 +39,7 @@ def convert_resource(resource: Resource, out_dir: Path) -> ConvertedResource:
         raise EmptyTable(resource.relpath)
     text = as_text_table(table)
     files = (
-        _write_csv(text, out_dir / f"{resource.name}.csv"),
+        write_csv(text, out_dir / f"{resource.name}.csv"),
         _write_parquet(table, resource, out_dir / f"{resource.name}.parquet"),
         _write_json(text, table, out_dir / f"{resource.name}.json"),
         _write_schema(resource, out_dir / f"{resource.name}.schema.json"),
@@ -91,7 +91,7 @@ def _float_text(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _write_csv(text: pa.Table, path: Path) -> DataFile:
+def write_csv(text: pa.Table, path: Path) -> DataFile:
     # pyarrow always quotes header cells; the header is written with the csv module instead.
     with path.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out, lineterminator="\n").writerow(text.column_names)

@@ -53,16 +53,20 @@ def parse_map_spec(
     return spec, _check(spec, fields, fmt)
 
 
+def _unknown_field(key: str, value: str, fields: dict[str, str]) -> MapSpecProblem:
+    return MapSpecProblem("bad-map", f"map.{key} names {value!r}, not a field of the schema.",
+                          f"Use one of: {', '.join(fields)}.")
+
+
 def _check(spec: MapSpec, fields: dict[str, str], fmt: str) -> list[MapSpecProblem]:
     problems: list[MapSpecProblem] = []
 
     def need_field(key: str, value: str | None, numeric: bool = False) -> None:
         if value is None:
-            problems.append(MapSpecProblem("bad-map", f"map.{key} is required for a {spec.kind} map.",
-                                           f"Add map.{key}: <column name>."))
+            problems.append(MapSpecProblem(
+                "bad-map", f"map.{key} is required for a {spec.kind} map.", f"Add map.{key}: <column name>."))
         elif value not in fields:
-            problems.append(MapSpecProblem("bad-map", f"map.{key} names {value!r}, not a field of the schema.",
-                                           f"Use one of: {', '.join(fields)}."))
+            problems.append(_unknown_field(key, value, fields))
         elif numeric and fields[value] not in NUMERIC:
             problems.append(MapSpecProblem("bad-map", f"map.{key} {value!r} is of type {fields[value]}, "
                                            "not a number.", "Choose a number or integer column."))
@@ -85,6 +89,5 @@ def _check(spec: MapSpec, fields: dict[str, str], fmt: str) -> list[MapSpecProbl
                                            "Use between 3 and 7 classes."))
     for key, value in (("label", spec.label), *(("popup", p) for p in spec.popup)):
         if value is not None and value not in fields:
-            problems.append(MapSpecProblem("bad-map", f"map.{key} names {value!r}, not a field of the schema.",
-                                           f"Use one of: {', '.join(fields)}."))
+            problems.append(_unknown_field(key, value, fields))
     return problems

@@ -49,6 +49,7 @@ def cache_key(dataset: Dataset) -> str:
     digest.update(f"pipeline {PIPELINE_VERSION} frictionless {frictionless.__version__}".encode())
     for resource in dataset.resources:
         descriptor = json.dumps(resource.frictionless_descriptor(), sort_keys=True, default=str)
+        digest.update(f"{resource.format} {resource.precision} {resource.map!r}".encode())
         digest.update(descriptor.encode())
         digest.update(sha256_file(resource.path).encode())
     return digest.hexdigest()[:32]

@@ -69,6 +69,8 @@ def validate_dataset(dataset: Dataset, root: Path) -> list[Problem]:
 
 def _validate_tables(dataset: Dataset, tables: tuple[Resource, ...], root: Path) -> list[Problem]:
     """Validate the tabular resources as one package (so foreign keys across them work)."""
+    from pipeline.geo.points import validate_point_table
+
     problems: list[Problem] = []
     for resource in tables:
         problems.extend(_precheck_file(dataset, resource, root))
@@ -97,6 +99,8 @@ def _validate_tables(dataset: Dataset, tables: tuple[Resource, ...], root: Path)
     for task in report.tasks:
         resource = by_name.get(task.name) or tables[0]
         problems.extend(_problem(dataset, resource, error, root) for error in task.errors)
+        if not task.errors and resource.map is not None and resource.map.kind == "points":
+            problems.extend(validate_point_table(dataset, resource, root))
         if not task.errors and not task.stats.get("rows"):
             problems.append(_at(dataset, resource, root, "error", "no-rows",
                                 "The file has a header but no data row.",

@@ -144,6 +144,8 @@ def _choropleth(layer: _Layer, spec: MapSpec, layers: Mapping[tuple[str, str], _
     unjoined = tuple(sorted(k for k in values if k not in keys))
     joined = [values[k] for k in keys if k in values]
     breaks = quantile_breaks(joined, spec.classes)
+    if all(float(v).is_integer() for v in joined):  # counts: class bounds are whole numbers
+        breaks = sorted({round(b) for b in breaks})
     colors = palette(len(breaks) + 1)
     value_title = layer.title_of(spec.value)
 

@@ -86,8 +86,9 @@ def render_script(
     tile_attribution: str = "",
 ) -> str:
     """The JavaScript drawing the layers in the <div id=element_id>."""
-    folium_map = LocalMap(tiles=None, control_scale=True, scrollWheelZoom=False,
-                          zoom_control=True, location=None)
+    # Fractional zoom lets the elongated territory fill the frame when bounds are fitted.
+    folium_map = LocalMap(tiles=None, control_scale=True, scrollWheelZoom=False, zoom_control=True,
+                          location=None, zoomSnap=0.25, zoomDelta=0.5)
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution or " ").add_to(folium_map)
     for layer in layers:

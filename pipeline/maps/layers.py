@@ -55,4 +55,5 @@ def escape(value: Any) -> str:
 def popup_html(title: str, rows: list[tuple[str, str]]) -> str:
     """Escaped popup: a heading and a definition list of the chosen columns."""
     items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    return f"<strong>{escape(title)}</strong><dl>{items}</dl>" if rows else f"<strong>{escape(title)}</strong>"
+    heading = f"<strong>{escape(title)}</strong>"
+    return f"{heading}<dl>{items}</dl>" if rows else heading
