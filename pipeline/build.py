@@ -19,13 +19,21 @@ from pipeline.catalog import discover
 from pipeline.config import BuildPaths, SiteSettings, load_settings
 from pipeline.contrast import check_contrast
 from pipeline.errors import BuildRefused
+from pipeline.extensions import discover as discover_extensions
+from pipeline.extensions.base import BuildContext, Contribution
 from pipeline.gitinfo import build_date, dataset_dates, head_commit
 from pipeline.maps.build import build_maps
 from pipeline.model import Dataset, PublishedDataset
 from pipeline.process import Outcome, process_datasets
-from pipeline.publish import copy_downloads, staging_output, write_data_index, write_maps
+from pipeline.publish import (
+    copy_downloads,
+    staging_output,
+    write_data_index,
+    write_generated_files,
+    write_maps,
+)
 from pipeline.render import render_site
-from pipeline.report import Report
+from pipeline.report import Problem, Report
 from pipeline.schemas import SchemaCache
 from pipeline.site import SiteData
 
@@ -119,15 +127,54 @@ def build(
         if result.report.failed(strict):
             raise BuildRefused(result.report, strict)
         site = dataclasses.replace(site, maps=tuple(maps))
+    files_dirs = {o.slug: o.files_dir for o in outcomes}
+    context = BuildContext(paths, settings, site.datasets, files_dirs, site.build_date, site.commit)
+    extensions = discover_extensions()
+    with stages.stage("extensions"):
+        contributions = [extension.prepare(context) for extension in extensions]
+        result.report.extend(_unknown_kinds(site, extensions))
+        for contribution in contributions:
+            result.report.extend(contribution.problems)
+        if result.report.failed(strict):
+            raise BuildRefused(result.report, strict)
+        site = _with_contributions(site, contributions)
     with stages.stage("render"), staging_output(paths.output) as staging:
         warnings = render_site(paths, site, staging, pelican_conf)
         result.report.notes.extend(f"Pelican warning: {w}" for w in warnings)
         copy_downloads(site, {o.slug: o for o in outcomes}, staging)
         write_maps(site, staging)
         write_data_index(site, staging)
+        write_generated_files(contributions, staging)
+        for extension in extensions:
+            problems = extension.after_render(context, staging)
+            result.report.extend(problems)
+            if any(p.severity == "error" for p in problems):
+                raise BuildRefused(result.report, strict)
     result.site = site
     result.peak_memory_mb = _peak_memory_mb()
     return result
+
+
+def _with_contributions(site: SiteData, contributions: list[Contribution]) -> SiteData:
+    return dataclasses.replace(
+        site,
+        extras={c.name: c.data for c in contributions},
+        pages=tuple(page for c in contributions for page in c.pages),
+        nav=tuple(sorted((link for c in contributions for link in c.nav), key=lambda n: (n.order, n.label))),
+        head_partials=tuple(p for c in contributions for p in c.head_partials),
+        dataset_sections=tuple(p for c in contributions for p in c.dataset_sections),
+    )
+
+
+def _unknown_kinds(site: SiteData, extensions: list) -> list[Problem]:
+    known = {e.dataset_kind for e in extensions if e.dataset_kind}
+    return [
+        Problem("error", "unknown-kind", f"Unknown dataset kind {p.dataset.kind!r}.",
+                dataset=p.slug, file=f"datasets/{p.slug}/datapackage.yaml",
+                hint=f"Use one of: {', '.join(sorted(known)) or '(none installed)'}, or remove kind.")
+        for p in site.datasets
+        if p.dataset.kind and p.dataset.kind not in known
+    ]
 
 
 def _assemble(

@@ -17,7 +17,7 @@ from pipeline.config import SiteSettings
 from pipeline.mapspec import parse_map_spec
 from pipeline.model import Contact, Dataset, Resource, Temporal
 from pipeline.report import Problem
-from pipeline.schemas import SchemaCache, SchemaNotCached
+from pipeline.schemas import SITE_SCHEME, SchemaCache, SchemaNotCached
 from pipeline.vocab import DEFAULT_FREQUENCY, FREQUENCIES, LICENSE_ALIASES, LICENSES, THEMES
 
 DESCRIPTOR = "datapackage.yaml"
@@ -26,7 +26,7 @@ SPATIAL = re.compile(r"^(departement:\d{2,3}|canton:\d{4}|commune:\d[0-9AB]\d{3}
 KNOWN_KEYS = {
     "name", "title", "description", "licenses", "keywords", "contributors", "resources",
     "theme", "frequency", "temporal", "spatial", "publisher", "contact", "sample", "version",
-    "homepage", "profile", "$schema", "created", "sources", "id",
+    "homepage", "profile", "$schema", "created", "sources", "id", "kind",
 }
 TABULAR_FORMATS = {"csv", "tsv"}
 GEO_FORMATS = {"geojson"}
@@ -155,6 +155,7 @@ def _load_dataset(
         folder=folder,
         sample=bool(raw.get("sample", False)),
         version=str(raw.get("version") or ""),
+        kind=str(raw.get("kind") or ""),
     )
 
 
@@ -425,12 +426,16 @@ def _schema(
         found.error("missing-schema", f"Resource {rel} has no schema.",
                     "Add schema: {fields: [...]} or schema: schema.json describing every column.")
         return None, ""
-    if urlparse(declared).scheme in {"http", "https"}:
+    if urlparse(declared).scheme in {"http", "https"} or declared.startswith(SITE_SCHEME):
         try:
             return _check_schema(schemas.load(declared), found, rel), declared
         except SchemaNotCached as exc:
-            found.error("schema-not-cached", str(exc),
-                        "Run `python build.py schemas` (needs the network) and commit schemas/.")
+            if declared.startswith(SITE_SCHEME):
+                found.error("unknown-schema", f"No site schema named {declared!r}.",
+                            "Use one of the schemas shipped in schemas/site/ (e.g. site:projets/projets).")
+            else:
+                found.error("schema-not-cached", str(exc),
+                            "Run `python build.py schemas` (needs the network) and commit schemas/.")
             return None, declared
     path = safe_data_path(declared, folder, found, root)
     if path is None:

@@ -134,6 +134,7 @@ class Dataset:
     folder: Path
     sample: bool = False
     version: str = ""
+    kind: str = ""  # a dataset kind read by an extension (projets, mie, agenda…), or ""
 
     @property
     def theme(self) -> Theme:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.extensions.base import Contribution
 from pipeline.process import Outcome
 from pipeline.site import DOWNLOADS_DIR, SiteData, dataset_url, download_url
 
@@ -124,3 +125,14 @@ def _vendor_leaflet(folder: Path) -> None:
     for name in ("leaflet.js", "leaflet.css"):
         shutil.copyfile(source / name, folder / name)
     shutil.copytree(source / "images", folder / "images", dirs_exist_ok=True)
+
+
+def write_generated_files(contributions: list[Contribution], target: Path) -> None:
+    """Feeds, calendars and catalogues the extensions produced."""
+    for contribution in contributions:
+        for generated in contribution.files:
+            path = (target / generated.path).resolve()
+            if not path.is_relative_to(target.resolve()):
+                raise ValueError(f"{contribution.name} tried to write outside the site: {generated.path}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(generated.content)

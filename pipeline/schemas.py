@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+SITE_SCHEME = "site:"
+
 
 class SchemaNotCached(Exception):
     pass
@@ -23,6 +25,10 @@ class SchemaCache:
     folder: Path
 
     def path_for(self, url: str) -> Path:
+        if url.startswith(SITE_SCHEME):
+            # Schemas shipped with the site for its own dataset kinds: schemas/site/<kind>/<name>.json
+            parts = [p for p in url[len(SITE_SCHEME):].split("/") if p and p != ".."]
+            return self.folder.joinpath("site", *parts).with_suffix(".json")
         parsed = urlparse(url)
         parts = [p for p in parsed.path.split("/") if p and p != ".."]
         return self.folder.joinpath(parsed.netloc, *parts)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from pipeline.accessibility import AccessibilityAudit
 from pipeline.config import SiteSettings
+from pipeline.extensions.base import NavLink, Page
 from pipeline.maps.model import RenderedMap
 from pipeline.model import DataFile, PublishedDataset
 from pipeline.vocab import THEMES, Theme
@@ -24,6 +27,13 @@ class SiteData:
     commit: str
     accessibility: AccessibilityAudit
     maps: tuple[RenderedMap, ...] = ()
+    # What the extensions contributed (pipeline/extensions/): their data by name, pages,
+    # navigation links and template partials.
+    extras: Mapping[str, Any] = field(default_factory=dict)
+    pages: tuple[Page, ...] = ()
+    nav: tuple[NavLink, ...] = ()
+    head_partials: tuple[str, ...] = ()
+    dataset_sections: tuple[str, ...] = ()
 
     def maps_for(self, slug: str) -> list[RenderedMap]:
         return [m for m in self.maps if m.dataset_slug == slug]

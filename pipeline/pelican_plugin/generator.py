@@ -43,6 +43,9 @@ class OpenDataGenerator(Generator):
               page_kind="accessibility")
         write("cartes/index.html", self.get_template("maps"), self.context, relative_urls=relative,
               url="cartes/", page_kind="maps")
+        for page in site.pages:
+            write(f"{page.url}index.html", self.get_template(page.template), self.context,
+                  relative_urls=relative, url=page.url, page_kind=page.kind, **page.context)
         for published in site.datasets:
             url = dataset_url(published.slug)
             write(f"{url}index.html", self.get_template("dataset"), self.context,
