@@ -68,6 +68,8 @@ class SiteSettings:
     base_url: str = field(default="", metadata={"help": "Public URL of the published site"})
     forge_url: str = field(default="", metadata={"help": "URL of the repository on its forge"})
     forge_branch: str = field(default="main", metadata={"help": "Branch that is published"})
+    forge_raw_url: str = field(default="{forge_url}/raw/{commit}/{path}", metadata={
+        "help": "URL template of a file at a commit on the forge ({forge_url}, {commit}, {path})"})
     contact: Contact = field(default_factory=Contact, metadata={"help": "Contact of the site"})
     default_license: str = field(default="etalab-2.0", metadata={"help": "Licence by default"})
     map_tile_url: str = field(default="", metadata={
