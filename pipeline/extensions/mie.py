@@ -167,6 +167,7 @@ class MieExtension(BaseExtension):
             files=_files(context, data),
             problems=tuple(problems),
             nav=(NavLink("MIE", URL, order=60),),
+            dataset_sections=("mie/_dataset_section.html",),
         )
 
 
