@@ -200,12 +200,16 @@ def _read_register(context: BuildContext, published: PublishedDataset, today: da
         return []
     officials: dict[str, Official] = {}
     rows: dict[str, Row] = {}
+    refused: set[str] = set()  # reported already: their declarations and gifts are left out quietly
     for row in elus:
         official = _official(row, elus, context.settings, today, published, problems)
-        if official is not None:
+        if official is None:
+            refused.add(row.text("id"))
+        else:
             officials[official.id], rows[official.id] = official, row
-    by_official = _declarations(declarations, officials, published.dataset.folder, problems)
-    gifts_by_official = _gifts(gifts, officials, problems)
+    folder = published.dataset.folder
+    by_official = _declarations(declarations, officials, refused, folder, problems)
+    gifts_by_official = _gifts(gifts, officials, refused, problems)
     result = []
     for official in officials.values():
         filed = tuple(sorted(by_official.get(official.id, ()), key=lambda d: (d.date, d.type)))
@@ -240,27 +244,35 @@ def _official(row: Row, table: Table, settings: SiteSettings, today: date,
     return Official(
         id=row.text("id"), civility=row.text("civilite"), last_name=row.text("nom"),
         first_name=row.text("prenom"), canton_code=code, canton_name=canton.name,
-        group=row.text("groupe"), functions=split_list(row["fonctions"]),
-        delegations=split_list(row["delegations"]), start=start, end=end, hatvp=row.text("lien_hatvp"),
+        group=row.text("groupe"), functions=_items(row["fonctions"]),
+        delegations=_items(row["delegations"]), start=start, end=end, hatvp=row.text("lien_hatvp"),
         in_office=start <= today and (end is None or end >= today),
         dataset=published.slug, sample=published.dataset.sample,
     )
 
 
-def _known(table: Table, row: Row, officials: dict[str, Official], problems: list[Problem]) -> bool:
+def _items(cell: str | None) -> tuple[str, ...]:
+    """"Vice-présidente ; membre de la commission permanente" → two items, each capitalised."""
+    return tuple(item[:1].upper() + item[1:] for item in split_list(cell))
+
+
+def _known(table: Table, row: Row, officials: dict[str, Official], refused: set[str],
+           problems: list[Problem]) -> bool:
     if row.text("elu") in officials:
         return True
+    if row.text("elu") in refused:
+        return False
     problems.append(table.problem(
         "error", "unknown-official", f"Official {row.text('elu')!r} is not in the officials table.",
         row, "elu", hint="Use the id of an official of the elus table (case and hyphens count)."))
     return False
 
 
-def _declarations(table: Table, officials: dict[str, Official], folder: Path,
+def _declarations(table: Table, officials: dict[str, Official], refused: set[str], folder: Path,
                   problems: list[Problem]) -> dict[str, list[Declaration]]:
     found: dict[str, list[Declaration]] = {}
     for row in table:
-        if not _known(table, row, officials, problems):
+        if not _known(table, row, officials, refused, problems):
             continue
         official = officials[row.text("elu")]
         document = attached_pdf(folder, table, row, "document", official.url, problems)
@@ -275,10 +287,11 @@ def _declarations(table: Table, officials: dict[str, Official], folder: Path,
     return found
 
 
-def _gifts(table: Table, officials: dict[str, Official], problems: list[Problem]) -> dict[str, list[Gift]]:
+def _gifts(table: Table, officials: dict[str, Official], refused: set[str],
+           problems: list[Problem]) -> dict[str, list[Gift]]:
     found: dict[str, list[Gift]] = {}
     for row in table:
-        if not _known(table, row, officials, problems):
+        if not _known(table, row, officials, refused, problems):
             continue
         official = officials[row.text("elu")]
         found.setdefault(official.id, []).append(Gift(
