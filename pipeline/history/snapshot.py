@@ -21,6 +21,8 @@ from pipeline.history.git import BlobReader
 from pipeline.schemas import SITE_SCHEME, SchemaCache, SchemaNotCached
 
 DESCRIPTOR = "datapackage.yaml"
+# libyaml when available: old descriptors are parsed at every build, and fast matters.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TABULAR = {"csv", "tsv"}
 
 
@@ -151,6 +153,6 @@ def _load_yaml(content: bytes | None) -> Any:
     if content is None:
         return None
     try:
-        return yaml.safe_load(content.decode("utf-8"))
+        return yaml.load(content.decode("utf-8"), Loader=_LOADER)  # a safe loader
     except (UnicodeDecodeError, yaml.YAMLError):
         return None
