@@ -25,7 +25,7 @@ from pipeline.history.model import (
     Version,
     VersionFile,
 )
-from pipeline.history.read import read_canonical
+from pipeline.history.read import CanonicalTable, read_canonical
 from pipeline.history.snapshot import DESCRIPTOR, OldResource, Snapshot, read_snapshot
 from pipeline.schemas import SchemaCache
 
@@ -111,6 +111,8 @@ class _Reader:
         self.schemas = schemas
         self.cache = cache
         self.shallow = shallow
+        # The last table read: version n's "after" is version n+1's "before".
+        self._last: tuple[tuple[str, str], CanonicalTable] | None = None
 
     def versions(self, slug: str, touches: list[_Touch]) -> tuple[Version, ...]:
         folder = f"{self.prefix}/{slug}" if self.prefix not in {"", "."} else slug
@@ -188,10 +190,9 @@ class _Reader:
         cached = self.cache.load(key)
         if cached is not None:
             return cached.rows_after
-        content = self.blobs.read(resource.blob) if resource.blob else None
-        if content is None:
+        table = self._table(resource)
+        if table is None:
             return None
-        table = read_canonical(resource, content, self.cache.scratch)
         return self.cache.store(key, DiffCounts(None, table.num_rows), None).rows_after
 
     def _diff(self, old: OldResource, new: OldResource, rows: int | None) -> DiffCounts:
@@ -201,12 +202,9 @@ class _Reader:
         cached = self.cache.load(key)
         if cached is not None:
             return cached
-        old_bytes = self.blobs.read(old.blob) if old.blob else None
-        new_bytes = self.blobs.read(new.blob) if new.blob else None
-        if old_bytes is None or new_bytes is None:
+        before, after = self._table(old), self._table(new)
+        if before is None or after is None:
             return DiffCounts(rows, None, notes=(NOTE_UNREADABLE,))
-        before = read_canonical(old, old_bytes, self.cache.scratch)
-        after = read_canonical(new, new_bytes, self.cache.scratch)
         diff = diff_tables(before, after, key_fields)
         small_rows = len(diff.added) + len(diff.removed) <= MAX_ROWS_LISTED
         counts = DiffCounts(
@@ -225,6 +223,18 @@ class _Reader:
             notes=tuple(diff.notes),
         )
         return self.cache.store(key, counts, diff_csv(diff) if diff.large else None)
+
+
+    def _table(self, resource: OldResource) -> CanonicalTable | None:
+        key = (resource.blob, resource.reading_spec())
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        content = self.blobs.read(resource.blob) if resource.blob else None
+        if content is None:
+            return None
+        table = read_canonical(resource, content, self.cache.scratch)
+        self._last = (key, table)
+        return table
 
 
 def _counted(counts: DiffCounts) -> bool:
