@@ -207,6 +207,7 @@ def test_large_change_gives_a_diff_csv_instead_of_cells(tmp_path):
     assert (counts.rows_added, counts.rows_removed, counts.rows_changed) == (1, 1, 59)
     assert counts.cells_changed == 59
     assert counts.cells == ()
+    assert counts.fields_changed == (("valeur", 59),)
     assert counts.large and counts.diff_file.is_file()
     lines = list(csv.reader(io.StringIO(counts.diff_file.read_text(encoding="utf-8"))))
     assert lines[0] == ["operation", "champs_modifies", "code", "annee", "valeur"]

@@ -80,6 +80,7 @@ def test_dataset_page_shows_the_versions_section(built):
     # The large change: a diff CSV instead of cells.
     diff = f"/donnees/{SLUG}/diffs/{shas[-1][:12]}-{SLUG}.csv"
     assert f'href="{diff}"' in html
+    assert "Cellules modifiées par champ : <code>montant</code> (57)." in html
     # Earlier versions' files on the forge, at their commit; not the current one's.
     assert f"/raw/{shas[0]}/datasets/{SLUG}/{SLUG}.csv" in html
     assert f"/raw/{shas[-1]}/" not in html

@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.history.model import CellChange, DiffCounts
 
 # Bump when the way diffs are computed changes: older entries are then ignored.
-HISTORY_FORMAT = "1"
+HISTORY_FORMAT = "2"
 FOLDER = "_history"  # beside the datasets' folders; "_" is never the start of a slug
 
 
@@ -72,6 +72,7 @@ def _counts(data: dict[str, Any], diff_file: Path | None) -> DiffCounts:
         cells=tuple(CellChange(tuple(c["key"]), c["field"], c["old"], c["new"]) for c in data["cells"]),
         added_keys=tuple(tuple(k) for k in data["added_keys"]),
         removed_keys=tuple(tuple(k) for k in data["removed_keys"]),
+        fields_changed=tuple((name, count) for name, count in data["fields_changed"]),
         key_fields=tuple(data["key_fields"]),
         compared_by=data["compared_by"],
         notes=tuple(data["notes"]),

@@ -218,6 +218,7 @@ class _Reader:
             added_keys=tuple(diff.key_of(r, diff.new_fields) for r in diff.added) if small_rows else (),
             removed_keys=tuple(diff.key_of(r, diff.old_fields) for r in diff.removed)
             if small_rows else (),
+            fields_changed=diff.fields_changed(),
             key_fields=diff.key_fields,
             compared_by=diff.compared_by,  # type: ignore[arg-type]
             notes=tuple(diff.notes),

@@ -48,6 +48,10 @@ class TableDiff:
     def large(self) -> bool:
         return self.cells_changed > MAX_CELLS or len(self.added) + len(self.removed) > MAX_ROWS_LISTED
 
+    def fields_changed(self) -> tuple[tuple[str, int], ...]:
+        counts = Counter(name for _, _, names in self.changed for name in names)
+        return tuple((name, counts[name]) for name in self.new_fields if counts[name])
+
     def key_of(self, row: tuple[Cell, ...], fields: tuple[str, ...]) -> tuple[str, ...]:
         names = self.key_fields or self.fields
         return tuple(_text(row[fields.index(n)]) for n in names if n in fields)

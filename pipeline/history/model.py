@@ -77,6 +77,8 @@ class DiffCounts:
     # Keys of added/removed rows, kept when there are at most MAX_ROWS_LISTED of them.
     added_keys: tuple[tuple[str, ...], ...] = ()
     removed_keys: tuple[tuple[str, ...], ...] = ()
+    # Changed cells per field, e.g. (("montant", 56),), in the order of the schema.
+    fields_changed: tuple[tuple[str, int], ...] = ()
     key_fields: tuple[str, ...] = ()
     compared_by: ComparedBy = "none"
     notes: tuple[str, ...] = ()
