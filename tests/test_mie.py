@@ -300,3 +300,15 @@ def test_two_builds_of_one_date_are_identical(tmp_path: Path) -> None:
     for name in ["feeds/mie.atom.xml", "mie/index.html", "mie/restauration-colleges/index.html"]:
         assert (tmp_path / "a" / "output" / name).read_bytes() == \
             (tmp_path / "b" / "output" / name).read_bytes()
+
+
+def test_no_mie_dataset_means_no_page_no_link_no_feed(tmp_path: Path) -> None:
+    from pipeline.config import load_settings
+    from pipeline.extensions.base import BuildContext
+    from pipeline.extensions.mie import EXTENSION
+
+    paths = make_paths(tmp_path)
+    context = BuildContext(paths, load_settings(paths.settings_file), (), {}, SAMPLE_DAY, "")
+    contribution = EXTENSION.prepare(context)
+    c = contribution
+    assert (c.pages, c.nav, c.files, c.problems, c.dataset_sections) == ((), (), (), (), ())
