@@ -312,3 +312,13 @@ def test_no_mie_dataset_means_no_page_no_link_no_feed(tmp_path: Path) -> None:
     contribution = EXTENSION.prepare(context)
     c = contribution
     assert (c.pages, c.nav, c.files, c.problems, c.dataset_sections) == ((), (), (), (), ())
+
+
+@pytest.mark.slow
+def test_dates_after_the_build_date_warn_and_are_not_shown_as_published(tmp_path: Path) -> None:
+    paths, result = _build_on(tmp_path, datetime(2026, 5, 1, 12, tzinfo=UTC))
+    found = sorted((p.code, p.row) for p in result.report.problems)
+    assert found == [("conclusions-in-future", 3), ("deliberation-in-future", 4)]
+    assert all(p.severity == "warning" for p in result.report.problems)
+    html = _text(paths.output / "mie" / "routes-viabilite-hivernale" / "index.html")
+    assert "status--en-cours" in html and "45 jours restants" in html and "pas encore publiées" in html

@@ -208,14 +208,14 @@ def _mission(row: Row, table: Table, folder: Path, members: tuple[Member, ...],
     pdf = attached_pdf(folder, table, row, "rapport_pdf", f"{URL}{mission_id}", problems)
     text = attached_text(folder, table, row, "rapport_html", problems)
     problems.extend(_check_dates(row, table, created, published_on, today))
-    if published_on is not None and published_on > today:
-        published_on = None  # announced, not yet public: the status says so
     if published_on is None and (row.text("rapport_pdf") or row.text("rapport_html")):
         problems.append(table.problem(
             "error", "report-without-date", f"Mission {mission_id!r} has a report but no date of "
             "publication of its conclusions.", row, "date_conclusions_publiques",
             hint="Fill date_conclusions_publiques with the day the conclusions were made public."))
     problems.extend(_check_members(row, table, members))
+    if published_on is not None and published_on > today:
+        published_on = None  # announced, not yet public: the status says so
     state = status(due, published_on, today)
     if state.code == "en-retard":
         problems.append(table.problem(
