@@ -97,7 +97,7 @@ def facet_groups(views: Sequence[ProjectView], settings: SiteSettings) -> tuple[
 def build_pages(views: Sequence[ProjectView], settings: SiteSettings, index: ProjectsIndex) -> list[Page]:
     ordered = listing_order(views)
     common = {"facet_groups": index.facets, "euros": euros, "signed_euros": signed_euros,
-              "participation": participation, "form_titles": FORM_TITLES,
+              "participation": participation, "form_titles": FORM_TITLES, "canton_label": canton_label,
               "projects_feed": index.feed_path}
     pages = [Page("projets/", "projects/index", "projects-index",
                   {**common, "projects": ordered, "selection": None})]
@@ -125,6 +125,18 @@ def build_pages(views: Sequence[ProjectView], settings: SiteSettings, index: Pro
         pages.append(Page(canton_url(canton), "projects/canton", "canton",
                           {**common, "canton": canton, "projects": members}))
     return pages
+
+
+def canton_label(canton: Canton) -> str:
+    """« canton d'Armentières », « canton du Cateau-Cambrésis », « canton de Caudry »."""
+    name = canton.name
+    if name.startswith("Le "):
+        return f"canton du {name[3:]}"
+    if name.startswith("Les "):
+        return f"canton des {name[4:]}"
+    if name[:1].lower() in "aeiouyhâàéèêîïôœù":
+        return f"canton d'{name}"
+    return f"canton de {name}"
 
 
 def canton_url(canton: Canton) -> str:
