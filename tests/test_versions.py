@@ -153,7 +153,8 @@ def test_shallow_clone_builds_and_says_its_history_is_partial(budget_repo, tmp_p
     html = (output / "jeux-de-donnees" / SLUG / "index.html").read_text(encoding="utf-8")
     assert "Historique partiel : dépôt cloné sans son historique complet" in html
     assert f'id="version-{shas[-1][:12]}"' in html and f'id="version-{shas[0][:12]}"' not in html
-    assert len(_entries(output / "feeds" / "jeux-de-donnees" / f"{SLUG}.atom.xml")) == 1
+    (entry,) = _entries(output / "feeds" / "jeux-de-donnees" / f"{SLUG}.atom.xml")
+    assert "version disponible la plus ancienne" in entry.findtext(f"{ATOM}title")
 
 
 def test_without_git_the_page_shows_the_current_version_and_its_warnings(tmp_path):

@@ -127,7 +127,8 @@ class _FeedWriter:
                         description=html.escape(dataset.title), pubdate=entry.date,
                         unique_id=self._id(entry.date, entry.published.slug, "actuelle"),
                         author_name=dataset.publisher)
-        kind = "publication" if version.initial else "mise à jour"
+        kind = ("publication" if version.initial else
+                "version disponible la plus ancienne" if version.partial else "mise à jour")
         summary = describe_version(version).replace("\n", " ")
         text = f"{summary} Commit {version.commit.short} : {version.commit.subject}"
         return dict(
