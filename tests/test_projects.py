@@ -15,15 +15,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment, FileSystemLoader
 
 from pipeline.build import BuildResult, build, validate
 from pipeline.config import BuildPaths, Canton, SiteSettings
 from pipeline.errors import BuildRefused
 from pipeline.extensions.projects import build_day
-from pipeline.projects.budget import _scale, chart_svg, summarize
+from pipeline.pelican_plugin.filters import JINJA_FILTERS
+from pipeline.projects.budget import axis_scale, chart_svg, summarize
 from pipeline.projects.feeds import project_feed
 from pipeline.projects.history import events
 from pipeline.projects.model import BudgetLine, Consultation, Deliberation, Phase, Project
+from pipeline.projects.pages import build_pages
 from pipeline.projects.status import A_VENIR, EN_COURS, SUSPENDU, TERMINE, progress
 from tests.conftest import PELICAN_CONF, ROOT, copy_dataset, make_paths
 
@@ -178,7 +181,7 @@ def test_budget_summary_and_chart() -> None:
 @pytest.mark.parametrize(("maximum", "top", "step"), [
     (3_150_000, 4_000_000, 1_000_000), (120_000, 150_000, 50_000), (45_000, 60_000, 20_000), (0, 1, 1)])
 def test_chart_axis_is_round(maximum: float, top: float, step: float) -> None:
-    assert _scale(maximum) == (top, step)
+    assert axis_scale(maximum) == (top, step)
 
 
 def test_project_feed_is_atom_newest_first_and_never_dated_by_the_clock() -> None:
@@ -324,6 +327,21 @@ def test_project_page_timeline_budget_and_sections(site) -> None:
     assert (output / "theme/vendor/leaflet/leaflet.js").is_file()
     assert 'id="evenement-phase-4-debut"' in html and 'id="evenement-phase-5-debut"' not in html
     assert 'id="modifications"' not in html  # the changes hook renders nothing until filled
+
+
+@pytest.mark.slow
+def test_the_changes_hook_reaches_only_its_project_page(site) -> None:
+    _, result = site
+    index = result.site.extras["projects"]
+    change = {"date": date(2026, 11, 20), "summary": "Budget révisé", "details": ["montant : 4,2 → 4,65 M€"]}
+    pages = build_pages(index.projects, result.site.settings, index, TODAY, {"rd643-caudry": [change]})
+    contexts = {p.url: p.context for p in pages if p.kind == "project"}
+    assert contexts["projets/rd643-caudry/"]["changes"] == (change,)
+    assert contexts["projets/veloroute-lys/"]["changes"] == ()
+    templates = Environment(loader=FileSystemLoader(ROOT / "theme" / "templates"), autoescape=True)
+    templates.filters.update(JINJA_FILTERS)
+    html = templates.get_template("projects/_changes.html").render(changes=[change], SITEURL="")
+    assert 'id="modifications"' in html and "20 novembre 2026" in html and "4,65 M€" in html
 
 
 @pytest.mark.slow

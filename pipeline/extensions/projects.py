@@ -44,7 +44,7 @@ class ProjectsExtension(BaseExtension):
         return Contribution(
             name=self.name,
             data=index,
-            pages=tuple(build_pages(views, context.settings, index)),
+            pages=tuple(build_pages(views, context.settings, index, today)),
             files=tuple(self._files(views, pdfs, context)),
             problems=tuple(problems),
             nav=(NavLink("Projets", "projets/", order=20), NavLink("Cantons", "cantons/", order=60)),

@@ -95,7 +95,7 @@ def chart_svg(summary: BudgetSummary, chart_id: str, subject: str) -> Markup:
     """Grouped bars, committed and paid, one group per year; "" if there are no amounts."""
     if not summary.years:
         return Markup("")
-    top, step = _scale(max(max(y.engage, y.paye) for y in summary.years))
+    top, step = axis_scale(max(max(y.engage, y.paye) for y in summary.years))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def y_of(value: float) -> float:
@@ -148,7 +148,7 @@ def _description(summary: BudgetSummary) -> str:
     return f"Diagramme en barres. {years}. Les mêmes chiffres figurent dans le tableau qui suit."
 
 
-def _scale(maximum: float) -> tuple[float, float]:
+def axis_scale(maximum: float) -> tuple[float, float]:
     """A round top for the axis and the step between its 3 to 6 gridlines."""
     if maximum <= 0:
         return 1.0, 1.0

@@ -7,8 +7,9 @@ that filters the list in place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from markupsafe import Markup
@@ -94,9 +95,14 @@ def facet_groups(views: Sequence[ProjectView], settings: SiteSettings) -> tuple[
             FacetGroup("canton", "Canton", cantons))
 
 
-def build_pages(views: Sequence[ProjectView], settings: SiteSettings, index: ProjectsIndex) -> list[Page]:
+def build_pages(views: Sequence[ProjectView], settings: SiteSettings, index: ProjectsIndex, today: date,
+                changes: Mapping[str, Sequence[Any]] | None = None) -> list[Page]:
+    """Every page of the projects. `changes` maps a project id to what changed in its data
+    between published versions (from git), shown in the project page's "Modifications"
+    section: a sequence of objects with date, summary, and optionally details and url."""
     ordered = listing_order(views)
-    common = {"facet_groups": index.facets, "euros": euros, "signed_euros": signed_euros,
+    changes = changes or {}
+    common = {"facet_groups": index.facets, "today": today, "euros": euros, "signed_euros": signed_euros,
               "participation": participation, "form_titles": FORM_TITLES, "canton_label": canton_label,
               "projects_feed": index.feed_path}
     pages = [Page("projets/", "projects/index", "projects-index",
@@ -114,9 +120,7 @@ def build_pages(views: Sequence[ProjectView], settings: SiteSettings, index: Pro
     for view in ordered:
         pages.append(Page(view.project.url, "projects/project", "project",
                           {**common, "view": view, "project_maps": [view.map] if view.map else [],
-                           # Filled by the history-of-changes stage (from git) when it exists:
-                           # a list of {date, summary, details, url} shown in its own section.
-                           "changes": ()}))
+                           "changes": tuple(changes.get(view.project.id, ()))}))
     pages.append(Page("cantons/", "projects/cantons", "cantons-index",
                       {**common, "canton_counts": [(c, len(index.by_canton.get(c.code, ())))
                                                    for c in settings.territory.cantons]}))
