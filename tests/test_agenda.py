@@ -376,7 +376,7 @@ def test_event_page_carries_schema_org_event_markup(agenda_site: Path) -> None:
 
 def test_event_page_says_when_where_and_how_to_register(agenda_site: Path) -> None:
     html = (agenda_site / "agenda" / "decembre" / "index.html").read_text(encoding="utf-8")
-    assert "jeudi 3 décembre 2026, de 18 h 30 à 20 h 30" in html
+    assert "jeudi 3 décembre 2026, de 18\u00a0h\u00a030 à 20\u00a0h\u00a030" in html
     assert 'datetime="2026-12-03T18:30:00+01:00"' in html
     assert "Salle de plain-pied." in html  # accessibility
     assert 'href="https://inscriptions.example.org/decembre"' in html
@@ -481,9 +481,14 @@ def test_a_site_without_agenda_has_no_agenda_pages(small_site: BuildPaths) -> No
 
 def test_french_dates() -> None:
     start = datetime(2027, 3, 1, 9, 0, tzinfo=PARIS)
-    assert span_fr(start, start + timedelta(hours=2, minutes=30)) == "lundi 1er mars 2027, de 9 h à 11 h 30"
-    assert span_fr(start, start + timedelta(days=2)) == \
+    def plain(text: str) -> str:
+        return text.replace("\u00a0", " ")
+
+    assert plain(span_fr(start, start + timedelta(hours=2, minutes=30))) == \
+        "lundi 1er mars 2027, de 9 h à 11 h 30"
+    assert plain(span_fr(start, start + timedelta(days=2))) == \
         "du lundi 1er mars 2027 à 9 h au mercredi 3 mars 2027 à 9 h"
+    assert "18\u00a0h\u00a030" in span_fr(start.replace(hour=18, minute=30), start.replace(hour=20))
 
 
 # ---- the sample site -----------------------------------------------------------------

@@ -111,6 +111,7 @@ class AgendaExtension(BaseExtension):
         return Contribution(
             name=self.name, data=data, pages=tuple(pages), files=tuple(files),
             problems=tuple(problems), nav=(NavLink("Agenda", "agenda/", order=30),),
+            dataset_sections=("agenda/_dataset_section.html",),
         )
 
     def _pages(self, context: BuildContext, data: AgendaData, datasets: list) -> list[Page]:

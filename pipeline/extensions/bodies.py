@@ -41,6 +41,7 @@ class BodiesExtension(BaseExtension):
         return Contribution(
             name=self.name, data=tuple(bodies), pages=tuple(pages), files=files,
             problems=tuple(problems), nav=(NavLink("Instances", "instances/", order=31),),
+            dataset_sections=("bodies/_dataset_section.html",),
         )
 
 

@@ -89,8 +89,9 @@ def missing_resource(published: PublishedDataset, resource: str, kind: str) -> P
 # ---- French dates ----------------------------------------------------------------------
 
 def time_fr(value: datetime | time) -> str:
-    """18:30 → « 18 h 30 », 9:00 → « 9 h »."""
-    return f"{value.hour} h" if value.minute == 0 else f"{value.hour} h {value.minute:02d}"
+    """18:30 → « 18 h 30 », 9:00 → « 9 h », with no-break spaces: never « 18 » and « h 30 » apart."""
+    nbsp = "\u00a0"
+    return f"{value.hour}{nbsp}h" if value.minute == 0 else f"{value.hour}{nbsp}h{nbsp}{value.minute:02d}"
 
 
 def day_fr(value: date | datetime, weekday: bool = True) -> str:
