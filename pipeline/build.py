@@ -120,7 +120,7 @@ def build(
     stages = _Stages(progress, result.timings)
     settings = load_settings(paths.settings_file)
     with stages.stage("dates from git"):
-        site = _assemble(paths, settings, datasets, outcomes)
+        site = _assemble(paths, settings, datasets, outcomes, result.report.warnings)
     with stages.stage("maps"):
         maps, problems = build_maps(site.datasets, {o.slug: o.files_dir for o in outcomes}, settings)
         result.report.extend(problems)
@@ -178,7 +178,8 @@ def _unknown_kinds(site: SiteData, extensions: list) -> list[Problem]:
 
 
 def _assemble(
-    paths: BuildPaths, settings: SiteSettings, datasets: list[Dataset], outcomes: list[Outcome]
+    paths: BuildPaths, settings: SiteSettings, datasets: list[Dataset], outcomes: list[Outcome],
+    warnings: list[Problem],
 ) -> SiteData:
     by_slug = {o.slug: o for o in outcomes}
     dates = dataset_dates(paths.root, paths.datasets, [d.slug for d in datasets])
@@ -187,6 +188,7 @@ def _assemble(
             dataset=dataset,
             resources=tuple(zip(dataset.resources, by_slug[dataset.slug].converted, strict=True)),
             dates=dates[dataset.slug],
+            warnings=tuple(w for w in warnings if w.dataset == dataset.slug),
         )
         for dataset in sorted(datasets, key=lambda d: d.slug)
     )

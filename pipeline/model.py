@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.report import Problem
 from pipeline.vocab import FREQUENCIES, LICENSES, THEMES, Frequency, License, Theme
 
 
@@ -209,7 +210,7 @@ class PublishedDataset:
     dataset: Dataset
     resources: tuple[tuple[Resource, ConvertedResource], ...]
     dates: GitDates
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # what validation said of it that does not block
 
     @property
     def slug(self) -> str:

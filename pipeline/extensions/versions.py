@@ -15,14 +15,11 @@ from datetime import datetime
 from urllib.parse import quote
 
 from pipeline import PIPELINE_VERSION
-from pipeline.catalog import discover
 from pipeline.extensions.base import BaseExtension, BuildContext, Contribution, GeneratedFile
 from pipeline.history import DatasetHistory, DiffCounts, ResourceChange, Version, history_for
 from pipeline.history.describe import describe_change, describe_counts, describe_version
 from pipeline.model import PublishedDataset
-from pipeline.process import RESULT_FILE
 from pipeline.report import Problem
-from pipeline.schemas import SchemaCache
 from pipeline.site import DOWNLOADS_DIR
 
 REPORT_FILE = "rapport-validation.json"
@@ -140,11 +137,10 @@ class VersionsExtension(BaseExtension):
 
     def prepare(self, context: BuildContext) -> Contribution:
         history = history_for(context)
-        warnings = _warnings(context)
         datasets, files = {}, []
         for published in context.datasets:
             dataset_history = history.of(published.slug)
-            report = _report(context, published, dataset_history, warnings.get(published.slug, ()))
+            report = _report(context, published, dataset_history, published.warnings)
             versions = DatasetVersions(dataset_history, report, feed_path(published.slug))
             datasets[published.slug] = versions
             files.append(GeneratedFile(report.path, report.to_json()))
@@ -181,31 +177,6 @@ def _report(context: BuildContext, published: PublishedDataset, history: Dataset
         rows={resource.name: converted.rows for resource, converted in published.resources},
         schemas={resource.name: resource.schema_source for resource, _ in published.resources},
     )
-
-
-def _warnings(context: BuildContext) -> dict[str, tuple[Problem, ...]]:
-    """Each dataset's warnings: those of its descriptor, then those of its validation.
-
-    The build does not hand its report to extensions, so they are read again: the
-    descriptor's by discovering (cheap), the validation's from the processing cache.
-    """
-    slugs = tuple(d.slug for d in context.datasets)
-    found: dict[str, list[Problem]] = {slug: [] for slug in slugs}
-    if not slugs:
-        return {}
-    _, problems = discover(context.paths.datasets, context.settings,
-                           SchemaCache(context.paths.root / "schemas"), slugs)
-    for slug in slugs:
-        result = context.files_dirs[slug].parent / RESULT_FILE
-        try:
-            stored = json.loads(result.read_text(encoding="utf-8"))["problems"]
-            problems.extend(Problem(**p) for p in stored)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    for problem in problems:
-        if problem.severity == "warning" and problem.dataset in found:
-            found[problem.dataset].append(problem)
-    return {slug: tuple(items) for slug, items in found.items()}
 
 
 EXTENSION = VersionsExtension()
