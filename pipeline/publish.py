@@ -112,8 +112,8 @@ def write_maps(site: SiteData, target: Path) -> None:
         path = target / rendered.script_path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(rendered.script, encoding="utf-8")
-    if site.maps:
-        _vendor_leaflet(target / "theme" / "vendor" / "leaflet")
+    # Always: extensions draw maps of their own (project locations) with the same Leaflet.
+    _vendor_leaflet(target / "theme" / "vendor" / "leaflet")
 
 
 def _vendor_leaflet(folder: Path) -> None:

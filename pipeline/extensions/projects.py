@@ -9,9 +9,7 @@ projects' dated events. Status and current phase are computed against the build 
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.extensions.base import BaseExtension, BuildContext, Contribution, GeneratedFile, NavLink
@@ -50,12 +48,6 @@ class ProjectsExtension(BaseExtension):
             nav=(NavLink("Projets", "projets/", order=20), NavLink("Cantons", "cantons/", order=60)),
             dataset_sections=("projects/_dataset_section.html",),
         )
-
-    def after_render(self, context: BuildContext, output: Path) -> list[Problem]:
-        """Project maps need Leaflet even on a site whose datasets have no map."""
-        if any((output / "cartes").glob("projet-*.js")):
-            _vendor_leaflet(output / "theme" / "vendor" / "leaflet")
-        return []
 
     def _load(self, context: BuildContext) -> tuple[list[Project], list[PublishedFile], list[Problem]]:
         projects: dict[str, Project] = {}
@@ -113,19 +105,6 @@ def build_day(build_date: datetime | date) -> date:
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _vendor_leaflet(folder: Path) -> None:
-    """Leaflet from the xstatic-leaflet package, as pipeline.publish.write_maps copies it."""
-    if (folder / "leaflet.js").is_file():
-        return
-    import xstatic.pkg.leaflet as leaflet
-
-    source = Path(leaflet.BASE_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("leaflet.js", "leaflet.css"):
-        shutil.copyfile(source / name, folder / name)
-    shutil.copytree(source / "images", folder / "images", dirs_exist_ok=True)
 
 
 EXTENSION = ProjectsExtension()
