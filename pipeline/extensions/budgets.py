@@ -106,11 +106,14 @@ class BudgetsExtension(BaseExtension):
                 files.append(GeneratedFile(edition.pabulib_path, text.encode("utf-8")))
         return Contribution(
             name=self.name,
-            data={"editions": all_editions},
+            data={"editions": all_editions,
+                  "by_dataset": {p.slug: [e for e, d in editions if d.slug == p.slug]
+                                 for p in context.of_kind(KIND)}},
             pages=tuple(pages),
             files=tuple(files),
             problems=tuple(problems),
             nav=(NavLink("Budgets participatifs", "budgets/", order=30),),
+            dataset_sections=("budgets/_dataset_section.html",),
         )
 
 

@@ -159,7 +159,8 @@ class ContributionsExtension(BaseExtension):
         summary = summarise(entries, themes)
         page = Page("contributions/", "contributions/index", "contributions",
                     {"summary": summary, "contribution_datasets": datasets})
-        return Contribution(self.name, data=summary, pages=(page,), problems=tuple(problems))
+        return Contribution(self.name, data=summary, pages=(page,), problems=tuple(problems),
+                            dataset_sections=("contributions/_dataset_section.html",))
 
 
 EXTENSION = ContributionsExtension()

@@ -119,11 +119,13 @@ class PetitionsExtension(BaseExtension):
                   for p, source in petitions]
         return Contribution(
             name=self.name,
-            data={"petitions": every, "feed": FEED},
+            data={"petitions": every, "feed": FEED,
+                  "by_dataset": {d.slug: [p for p, s in petitions if s.slug == d.slug] for d in datasets}},
             pages=tuple(pages),
             files=(GeneratedFile(FEED, atom_feed(context.settings, every, context.build_date)),),
             problems=tuple(problems),
             nav=(NavLink("Interpellations", "interpellations/", order=31),),
+            dataset_sections=("petitions/_dataset_section.html",),
         )
 
 
