@@ -307,3 +307,12 @@ def test_a_follow_up_of_a_non_winner_refuses_the_build(
     problem = next(p for p in refused.value.report.errors if p.code == "follow-up-of-non-winner")
     assert (problem.file, problem.row, problem.field) == (f"datasets/{SLUG}/suivi.csv", 22, "projet")
     assert not paths.output.exists()
+
+
+@pytest.mark.slow
+def test_the_dataset_page_links_to_the_computed_results(budget_site: Path) -> None:
+    html = (budget_site / "jeux-de-donnees" / SLUG / "index.html").read_text(encoding="utf-8")
+    section = html[html.index('id="budgets-sur-le-site"'):]
+    assert 'href="/budgets/ecologique-2027/"' in section
+    assert 'href="/budgets/ecologique-2027/ecologique-2027.pb"' in section
+    assert "6 lauréats" in section
