@@ -1,0 +1,548 @@
+"""Validate one table resource as frictionless does, reading the file once in batches.
+
+Per batch, every column is read by a FieldChecker; rows with an error are kept (few, or
+validation stops at the error limit), and the keys of unique, primary-key and foreign-key
+fields are kept for the whole file. At the end, duplicates and missing references are
+found with sorts and joins, and the errors of each row are put in the order frictionless
+emits them: the unique fields' cells first, then the primary key's, the foreign keys',
+the other cells, extra and missing cells (or only "blank row"), then the integrity
+errors and cell sizes in between as frictionless' lazy row processing interleaves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from frictionless import errors as fl_errors
+from frictionless.table import Header
+
+from pipeline.fastpath.cells import TYPE_ERROR, Checked, FieldChecker, Interner
+from pipeline.fastpath.reader import BLOCK_SIZE, Unsupported, inspect_csv, read_batches
+
+MAX_BLOCK_SIZE = 1 << 30
+CellSizeError = Callable[..., Any]  # (row_number, cells, field_name, field_number, cell, length)
+
+
+class Crash(Exception):
+    """Frictionless raises this exception validating the resource (and so do we)."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+@dataclass
+class FastResult:
+    """What frictionless' validation task would hold, plus the typed table."""
+
+    errors: list[Any]
+    rows: int
+    table: pa.Table | None = None  # typed values, when asked for and the file is valid
+    unconvertible: bool = False  # a valid value the typed table cannot hold
+
+
+@dataclass
+class _RowEvents:
+    """The errors of one row found while reading it."""
+
+    number: int
+    cells: list[str | None]  # as parsed (a ragged row has more or fewer)
+    flags: dict[int, int]  # field index -> TYPE_ERROR or constraint bits
+    blank: bool
+    cell_sizes: list[tuple[int, int]]  # (field index, length) of cells over the size limit
+    crashes: dict[int, BaseException] = field(default_factory=dict)
+
+
+@dataclass
+class _Keys:
+    """Keys (and raw text) of the key fields, for every row read, in row order."""
+
+    numbers: list[np.ndarray] = field(default_factory=list)
+    keys: dict[int, list[pa.Array]] = field(default_factory=dict)
+    texts: dict[int, list[pa.Array]] = field(default_factory=dict)
+    crashes: dict[tuple[int, int], BaseException] = field(default_factory=dict)
+
+    def add(self, numbers: np.ndarray, checked: dict[int, Checked], texts: dict[int, pa.Array]) -> None:
+        self.numbers.append(numbers)
+        for index, result in checked.items():
+            self.keys.setdefault(index, []).append(result.key)
+            self.texts.setdefault(index, []).append(texts[index])
+            for position, exc in result.key_crashes.items():
+                self.crashes[(int(numbers[position]), index)] = exc
+
+    def table(self, up_to: int | None) -> tuple[np.ndarray, dict[int, pa.Array], dict[int, pa.Array]]:
+        """Row numbers, keys and texts by field, sorted by row number, up to a row."""
+        if not self.numbers:
+            return np.zeros(0, np.int64), {}, {}
+        numbers = np.concatenate(self.numbers)
+        order = np.argsort(numbers, kind="stable")
+        if up_to is not None:
+            order = order[numbers[order] <= up_to]
+        taken = pa.array(order)
+        keys = {i: pa.concat_arrays(chunks).take(taken) for i, chunks in self.keys.items()}
+        texts = {i: pa.concat_arrays(chunks).take(taken) for i, chunks in self.texts.items()}
+        return numbers[order], keys, texts
+
+
+@dataclass(frozen=True)
+class ForeignGroup:
+    target: tuple[int, ...]  # field indices in this resource
+    target_names: tuple[str, ...]
+    source_name: str
+    source_fields: tuple[str, ...]
+
+
+ReferenceKeys = Callable[[str, tuple[str, ...], Interner], tuple[list[str], list[pa.Array]]]
+
+
+class ResourceValidator:
+    """Validates one resource; see validate_resource."""
+
+    def __init__(self, resource: Any, path: Path, *, error_limit: int, max_cell_chars: int,
+                 cell_size_error: CellSizeError, interner: Interner,
+                 reference_keys: ReferenceKeys, keep_typed: bool) -> None:
+        self.resource = resource
+        self.path = path
+        self.error_limit = error_limit
+        self.max_cell_chars = max_cell_chars
+        self.cell_size_error = cell_size_error
+        self.interner = interner
+        self.reference_keys = reference_keys
+        self.keep_typed = keep_typed
+
+    def run(self, block_size: int = BLOCK_SIZE) -> FastResult:
+        layout = inspect_csv(self.resource, self.path)
+        schema = self.resource.schema
+        if schema.has_defined("fields_match") and schema.fields_match != "exact":
+            raise Unsupported(f"fieldsMatch: {schema.fields_match}")
+        header = Header(list(layout.labels), fields=schema.fields, row_numbers=[1],
+                        ignore_case=False, fields_match="exact")
+        fields = header.get_expected_fields()
+        if len(fields) != layout.width:
+            raise Unsupported("the header and the fields do not pair one to one")
+        self.layout = layout
+        self.names = [f.name for f in fields]
+        self._integrity_setup(schema, fields)
+        key_fields = set(self.unique) | set(self.primary) | {i for g in self.groups for i in g.target}
+        self.checkers = [FieldChecker(f, want_key=i in key_fields, interner=self.interner)
+                         for i, f in enumerate(fields)]
+        self.key_fields = sorted(key_fields)
+        try:
+            return self._validate(list(header.errors), block_size)
+        except pa.ArrowInvalid as exc:
+            if "straddling" not in str(exc) or block_size >= MAX_BLOCK_SIZE:
+                raise Unsupported(f"pyarrow cannot read the file: {exc}") from exc
+            return self.run(block_size * 8)  # a cell longer than the block
+
+    def _integrity_setup(self, schema: Any, fields: list[Any]) -> None:
+        names = self.names
+        self.unique = [i for i, f in enumerate(fields) if f.constraints.get("unique")]
+        primary = list(schema.primary_key)
+        self.has_primary = bool(primary) and set(primary) <= set(names)
+        self.primary = [names.index(name) for name in primary] if self.has_primary else []
+        self.groups: list[ForeignGroup] = []
+        for fk in schema.foreign_keys:
+            target = tuple(fk["fields"])
+            if not set(target) <= set(names):
+                continue
+            reference = fk["reference"]
+            self.groups.append(ForeignGroup(
+                target=tuple(names.index(n) for n in target), target_names=target,
+                source_name=reference["resource"], source_fields=tuple(reference["fields"])))
+
+    # Reading
+
+    def _validate(self, header_errors: list[Any], block_size: int) -> FastResult:
+        self.events: dict[int, _RowEvents] = {}
+        self.keys = _Keys()
+        typed: list[pa.RecordBatch] = []
+        keep_typed = self.keep_typed
+        unconvertible = False
+        count = len(header_errors)
+        stop: int | None = None
+        rows = 0
+        for batch in read_batches(self.layout, block_size):
+            rows += len(batch.numbers) + len(batch.ragged)
+            checked = [checker.check(column)
+                       for checker, column in zip(self.checkers, batch.columns, strict=True)]
+            counts, crash_rows = self._regular_rows(batch.columns, checked)
+            ragged_numbers, ragged_counts = self._ragged_rows(batch.ragged)
+            self.keys.add(batch.numbers, {i: checked[i] for i in self.key_fields},
+                          {i: batch.columns[i] for i in self.key_fields})
+            numbers = np.concatenate([batch.numbers, ragged_numbers])
+            all_counts = np.concatenate([counts, ragged_counts])
+            flagged = np.concatenate([(counts > 0) | crash_rows, np.ones(len(ragged_numbers), bool)])
+            order = np.argsort(numbers, kind="stable")
+            running = count + np.cumsum(all_counts[order])
+            reached = np.flatnonzero(running >= self.error_limit)
+            last = int(numbers[order[reached[0]]]) if len(reached) else None
+            wanted = flagged & ((numbers <= last) if last is not None else True)
+            self._keep_events(batch, checked, np.flatnonzero(wanted[:len(batch.numbers)]))
+            count = int(running[-1]) if len(running) else count
+            if keep_typed:
+                if flagged.any():
+                    keep_typed = False
+                    typed = []
+                else:
+                    unconvertible |= any(c.unconvertible for c in checked)
+                    typed.append(pa.RecordBatch.from_arrays([c.values for c in checked],
+                                                            names=self.names))
+            if last is not None:
+                stop = last
+                break
+        errors = self._assemble(header_errors, stop, rows)
+        table = None
+        if keep_typed and not errors:
+            schema = pa.schema([(name, checker.arrow_type)
+                                for name, checker in zip(self.names, self.checkers, strict=True)])
+            table = pa.Table.from_batches(typed, schema=schema)
+        return FastResult(errors=errors, rows=rows, table=table, unconvertible=unconvertible)
+
+    def _regular_rows(self, columns: list[pa.Array], checked: list[Checked]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Errors each well-formed row holds before integrity checks; rows that crash."""
+        size = len(columns[0]) if columns else 0
+        counts = np.zeros(size, np.int64)
+        blank = np.ones(size, bool)
+        crash_rows = np.zeros(size, bool)
+        for result in checked:
+            flags = result.flags
+            counts += np.where(flags & TYPE_ERROR, 1, _popcount(flags >> 1))
+            blank &= result.blank
+            for position in result.crashes:
+                crash_rows[position] = True
+        if size and not all(c.blank_is_empty for c in self.checkers):
+            empty = np.ones(size, bool)
+            for column in columns:
+                empty &= _np(pc.equal(column, ""))
+            if empty.any():
+                # pyarrow reads an empty line as empty cells, frictionless as no cell at all.
+                raise Unsupported("empty lines in a table where an empty cell is a value")
+        counts[blank] = 1
+        self._sizes = []
+        for index, column in enumerate(columns):
+            long = _np(pc.greater(pc.utf8_length(column), self.max_cell_chars))
+            if long.any():
+                counts += long
+                self._sizes.append((index, long))
+        return counts, crash_rows
+
+    def _keep_events(self, batch: Any, checked: list[Checked], positions: np.ndarray) -> None:
+        if not len(positions):
+            return
+        taken = pa.array(positions)
+        cells = [column.take(taken).to_pylist() for column in batch.columns]
+        for row, position in enumerate(positions):
+            number = int(batch.numbers[position])
+            flags = {i: int(c.flags[position]) for i, c in enumerate(checked) if c.flags[position]}
+            crashes = {i: c.crashes[position] for i, c in enumerate(checked) if position in c.crashes}
+            sizes = [(i, len(cells[i][row])) for i, long in self._sizes if long[position]]
+            self.events[number] = _RowEvents(
+                number=number, cells=[column[row] for column in cells], flags=flags,
+                blank=all(c.blank[position] for c in checked), cell_sizes=sizes, crashes=crashes)
+
+    def _ragged_rows(self, ragged: list[tuple[int, list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of another width: their cells padded with absent (null) cells."""
+        numbers = np.array([n for n, _ in ragged], np.int64)
+        if not ragged:
+            return numbers, np.zeros(0, np.int64)
+        width = self.layout.width
+        columns = [pa.array([cells[i] if i < len(cells) else None for _, cells in ragged],
+                            pa.string()) for i in range(width)]
+        checked = [c.check(col) for c, col in zip(self.checkers, columns, strict=True)]
+        self.keys.add(numbers, {i: checked[i] for i in self.key_fields},
+                      {i: columns[i] for i in self.key_fields})
+        counts = np.zeros(len(ragged), np.int64)
+        for position, (number, cells) in enumerate(ragged):
+            flags = {i: int(c.flags[position]) for i, c in enumerate(checked) if c.flags[position]}
+            crashes = {i: c.crashes[position] for i, c in enumerate(checked) if position in c.crashes}
+            sizes = [(i, len(cell)) for i, cell in enumerate(cells[:width])
+                     if len(cell) > self.max_cell_chars]
+            blank = all(c.blank[position] for c in checked)
+            self.events[number] = _RowEvents(number, list(cells), flags, blank, sizes, crashes)
+            if blank:
+                counts[position] = 1 + len(sizes)
+            else:
+                counts[position] = (sum(len(self.checkers[i].notes_of(f)) for i, f in flags.items())
+                                    + abs(len(cells) - width) + len(sizes))
+        return numbers, counts
+
+    # Integrity and order
+
+    def _assemble(self, header_errors: list[Any], stop: int | None, rows: int) -> list[Any]:
+        numbers, keys, texts = self.keys.table(stop)
+        self.key_texts = texts
+        self.key_null = {i: key.is_null().to_numpy(zero_copy_only=False) for i, key in keys.items()}
+        self.key_rows = {int(n): i for i, n in enumerate(numbers)} if len(numbers) else {}
+        unique_prev = {i: _previous(numbers, [keys[i]], skip_null=True) for i in self.unique}
+        primary_prev = primary_none = None
+        if self.has_primary:
+            components = [keys[i] for i in self.primary]
+            primary_none = _all_null(components, len(numbers))
+            primary_prev = _previous(numbers, components, skip_null=False, exclude=primary_none)
+        group_match = [self._foreign_matches(g, keys, len(numbers)) for g in self.groups]
+        flagged = set(self.events)
+        for prev in unique_prev.values():
+            flagged.update(int(n) for n in numbers[prev > 0])
+        if primary_prev is not None:
+            flagged.update(int(n) for n in numbers[(primary_prev > 0) | primary_none])
+        for none, match in group_match:
+            flagged.update(int(n) for n in numbers[~none & ~match])
+        flagged.update(number for number, _index in self.keys.crashes)
+        errors = list(header_errors)
+        if rows and len(errors) >= self.error_limit:
+            return errors[:self.error_limit]
+        for number in sorted(flagged):
+            if stop is not None and number > stop:
+                break
+            position = self.key_rows.get(number)
+            errors.extend(self._row_errors(number, position, unique_prev, primary_prev,
+                                           primary_none, group_match))
+            if len(errors) >= self.error_limit:
+                return errors[:self.error_limit]
+        return errors
+
+    def _foreign_matches(self, group: ForeignGroup, keys: dict[int, pa.Array], size: int
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows whose key is all None; rows whose key is found in the referenced resource."""
+        target = [keys[i] for i in group.target]
+        none = _all_null(target, size)
+        kinds, source = self.reference_keys(group.source_name, group.source_fields, self.interner)
+        if len(source) != len(target):
+            raise Unsupported("a foreign key of another width than its reference")
+        source_size = len(source[0]) if source else 0
+        source_none = _all_null(source, source_size)
+        if "null" in kinds:  # a referenced field the referenced file lacks: nothing matches
+            return none, np.zeros(size, bool)
+        for index, kind in zip(group.target, kinds, strict=True):
+            if self.checkers[index].key_kind != kind:
+                raise Unsupported("a foreign key comparing values of different types")
+        codes = _group_codes([pa.concat_arrays([s, t]) for s, t in zip(source, target, strict=True)])
+        known = codes[:source_size][~source_none]
+        match = np.isin(codes[source_size:], known)
+        return none, match
+
+    def _row_errors(self, number: int, position: int | None, unique_prev: dict,
+                    primary_prev: np.ndarray | None, primary_none: np.ndarray | None,
+                    group_match: list) -> list[Any]:
+        event = self.events.get(number)
+        width = self.layout.width
+        if event is not None:
+            cells = event.cells
+        else:
+            cells = [None] * width
+            for index, text in self.key_texts.items():
+                cells[index] = text[position].as_py()
+        shown = ["" if cell is None else str(cell) for cell in cells]
+        out: list[Any] = []
+        processed: set[int] = set()
+        full = [False]
+
+        def raw(index: int) -> str | None:
+            return cells[index] if index < len(cells) else None
+
+        def process(index: int) -> None:
+            if index in processed:
+                return
+            processed.add(index)
+            if event is not None and index in event.crashes:
+                raise Crash(event.crashes[index])
+            flags = event.flags.get(index, 0) if event is not None else 0
+            for kind, note in self.checkers[index].notes_of(flags):
+                error_class = fl_errors.TypeError if kind == "type-error" else fl_errors.ConstraintError
+                out.append(error_class(note=note, cells=shown, row_number=number,
+                                       cell=str(raw(index)), field_name=self.names[index],
+                                       field_number=index + 1))
+
+        def finish() -> None:
+            if full[0]:
+                return
+            for index in range(width):
+                process(index)
+            if event is not None:
+                for offset, cell in enumerate(cells[width:], start=width + 1):
+                    out.append(fl_errors.ExtraCellError(
+                        note="", cells=shown, row_number=number, cell=str(cell),
+                        field_name="", field_number=offset))
+                for index in range(len(cells), width):
+                    out.append(fl_errors.MissingCellError(
+                        note="", cells=shown, row_number=number, cell="",
+                        field_name=self.names[index], field_number=index + 1))
+                if event.blank:
+                    out[:] = [fl_errors.BlankRowError(note="", cells=shown, row_number=number)]
+            full[0] = True
+
+        def value(index: int) -> Any:
+            return self.checkers[index].value_of(raw(index))
+
+        for index in self.unique:
+            process(index)
+            if position is None or self.key_null[index][position]:
+                continue
+            self._raise_key_crash(number, [index])
+            previous = int(unique_prev[index][position])
+            if previous:
+                finish()
+                out.append(fl_errors.UniqueError(
+                    note=f"the same as in the row at position {previous}", cells=shown,
+                    row_number=number, cell=str(value(index)), field_name=self.names[index],
+                    field_number=index + 1))
+        if self.has_primary and position is not None:
+            for index in self.primary:
+                process(index)
+            if primary_none[position]:
+                finish()
+                out.append(fl_errors.PrimaryKeyError(
+                    note='cells composing the primary keys are all "None"', cells=shown,
+                    row_number=number))
+            else:
+                self._raise_key_crash(number, self.primary)
+                previous = int(primary_prev[position])
+                if previous:
+                    finish()
+                    out.append(fl_errors.PrimaryKeyError(
+                        note=f"the same as in the row at position {previous}", cells=shown,
+                        row_number=number))
+        for group, (none, match) in zip(self.groups, group_match, strict=True):
+            for index in group.target:
+                process(index)
+            if position is None or none[position]:
+                continue
+            self._raise_key_crash(number, group.target)
+            if not match[position]:
+                finish()
+                values = [value(i) for i in group.target]
+                note = 'for "{}": values "{}" not found in the lookup table "{}" as "{}"'.format(
+                    ", ".join(group.target_names), ", ".join(str(v) for v in values),
+                    group.source_name, ", ".join(group.source_fields))
+                out.append(fl_errors.ForeignKeyError(
+                    note=note, cells=shown, row_number=number,
+                    field_names=list(group.target_names),
+                    field_cells=["" if v is None else str(v) for v in values],
+                    reference_name=group.source_name,
+                    reference_field_names=list(group.source_fields)))
+        finish()
+        if event is not None:
+            for index, length in event.cell_sizes:
+                out.append(self.cell_size_error(number, shown, self.names[index], index + 1,
+                                                str(value(index)), length))
+        return out
+
+    def _raise_key_crash(self, number: int, indices: Any) -> None:
+        for index in indices:
+            if (number, index) in self.keys.crashes:
+                raise Crash(self.keys.crashes[(number, index)])
+
+
+def read_keys(resource: Any, path: Path, field_names: tuple[str, ...], interner: Interner
+              ) -> tuple[list[str], list[pa.Array]]:
+    """Every row's key (as FieldChecker keys) of some fields, for a foreign-key lookup:
+    frictionless reads them with the resource's own schema, errors or not."""
+    layout = inspect_csv(resource, path)
+    header = Header(list(layout.labels), fields=resource.schema.fields, row_numbers=[1],
+                    ignore_case=False, fields_match="exact")
+    fields = header.get_expected_fields()
+    names = [f.name for f in fields]
+    indices = [names.index(n) if n in names else None for n in field_names]
+    checkers = {i: FieldChecker(fields[i], want_key=True, interner=interner)
+                for i in indices if i is not None}
+    chunks: dict[int, list[pa.Array]] = {i: [] for i in checkers}
+    numbers: list[np.ndarray] = []
+    for batch in read_batches(layout):
+        columns = batch.columns
+        ragged_numbers = np.array([n for n, _ in batch.ragged], np.int64)
+        ragged = {i: pa.array([cells[i] if i < len(cells) else None for _, cells in batch.ragged],
+                              pa.string()) for i in checkers}
+        numbers.append(np.concatenate([batch.numbers, ragged_numbers]))
+        for i, checker in checkers.items():
+            for text in (columns[i], ragged[i]):
+                result = checker.check(text)
+                if result.crashes:
+                    raise Crash(next(iter(result.crashes.values())))
+                if result.key_crashes:
+                    raise Crash(next(iter(result.key_crashes.values())))
+                chunks[i].append(result.key)
+    kinds = [checkers[i].key_kind if i is not None else "null" for i in indices]
+    if not numbers:
+        return kinds, [pa.nulls(0, pa.null()) for _ in field_names]
+    order = pa.array(np.argsort(np.concatenate(numbers), kind="stable"))
+    size = len(order)
+    out = []
+    for i in indices:
+        if i is None:
+            out.append(pa.nulls(size, pa.null()))
+        else:
+            out.append(pa.concat_arrays(chunks[i]).take(order))
+    return kinds, out
+
+
+# Keys: group codes and previous occurrences
+
+
+def _np(array: pa.Array) -> np.ndarray:
+    return array.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    count = np.zeros(len(values), np.int64)
+    values = values.astype(np.uint32)
+    while values.any():
+        count += values & 1
+        values = values >> 1
+    return count
+
+
+def _all_null(arrays: list[pa.Array], size: int) -> np.ndarray:
+    none = np.ones(size, bool)
+    for array in arrays:
+        none &= array.is_null().to_numpy(zero_copy_only=False)
+    return none
+
+
+def _group_codes(arrays: list[pa.Array]) -> np.ndarray:
+    """One int64 code per row, equal for rows whose values (nulls included) are all equal."""
+    size = len(arrays[0]) if arrays else 0
+    codes = np.zeros(size, np.int64)
+    for array in arrays:
+        if pa.types.is_null(array.type):
+            continue
+        encoded = pc.dictionary_encode(array, null_encoding="encode")
+        indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        codes = codes * (len(encoded.dictionary) + 1) + indices
+        codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
+    return codes
+
+
+def _previous(numbers: np.ndarray, arrays: list[pa.Array], *, skip_null: bool,
+              exclude: np.ndarray | None = None) -> np.ndarray:
+    """For each row, the row number of the latest earlier row with equal values (0: none)."""
+    size = len(numbers)
+    previous = np.zeros(size, np.int64)
+    if not size:
+        return previous
+    considered = np.ones(size, bool) if exclude is None else ~exclude
+    if skip_null:
+        considered &= ~_all_null(arrays, size)
+    rows = np.flatnonzero(considered)
+    if not len(rows):
+        return previous
+    taken = pa.array(rows)
+    codes = _group_codes([array.take(taken) for array in arrays])
+    order = np.argsort(codes, kind="stable")
+    same = codes[order][1:] == codes[order][:-1]
+    later = rows[order][1:][same]
+    earlier = rows[order][:-1][same]
+    previous[later] = numbers[earlier]
+    return previous
+
+
+def validate_resource(resource: Any, path: Path, **options: Any) -> FastResult:
+    """Validate a frictionless table resource; raise Unsupported if it must be left to
+    frictionless, Crash if frictionless would raise."""
+    return ResourceValidator(resource, path, **options).run()
