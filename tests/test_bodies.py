@@ -17,6 +17,7 @@ from pipeline.errors import BuildRefused
 from tests.conftest import make_paths
 from tests.test_agenda import (
     SAMPLE_PDF,
+    browser_findings,
     build_at,
     event,
     event_links,
@@ -246,3 +247,10 @@ def test_sample_body_pages_in_the_full_site(sample_output: Path) -> None:
         html = page(sample_output, body)
         assert event_links(section(html, "reunions")), body
         assert re.search(r"PDF, \d+,\d ko", section(html, "documents")), body
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_body_pages_in_a_browser(bodies_site: Path, tmp_path: Path) -> None:
+    paths = ["/instances/", "/instances/cdj/", "/instances/ccc-armentieres/", "/agenda/cdj-a-venir/"]
+    assert browser_findings(bodies_site, paths, tmp_path) == []
