@@ -8,6 +8,7 @@ Whether an event is upcoming, ongoing or past is relative to the build date.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -186,7 +187,7 @@ def _local(naive: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
 
 def _event(
     context: BuildContext, published: PublishedDataset, row: dict[str, Any], zone: ZoneInfo,
-    now: datetime, where: Any, index: int,
+    now: datetime, where: Callable[[int, str], dict[str, Any]], index: int,
 ) -> tuple[Event | None, list[Problem]]:
     problems: list[Problem] = []
 

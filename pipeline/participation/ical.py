@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vText
@@ -145,8 +146,12 @@ def _observance(
     return observance
 
 
-def _transitions(zone: ZoneInfo, first: date, last: date) -> list[datetime]:
-    """Instants (UTC) when the zone's offset changes between first and last, to the second."""
+@lru_cache(maxsize=64)
+def _transitions(zone: ZoneInfo, first: date, last: date) -> tuple[datetime, ...]:
+    """Instants (UTC) when the zone's offset changes between first and last, to the second.
+
+    Cached: a build writes one calendar per event, body and canton, mostly over the same years.
+    """
     found = []
     day = datetime(first.year, first.month, first.day, tzinfo=UTC)
     end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
@@ -162,4 +167,4 @@ def _transitions(zone: ZoneInfo, first: date, last: date) -> list[datetime]:
                     high = middle
             found.append(high.replace(microsecond=0))
         day = following
-    return found
+    return tuple(found)
