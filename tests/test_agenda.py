@@ -389,6 +389,7 @@ def test_event_page_says_when_where_and_how_to_register(agenda_site: Path) -> No
     assert 'href="https://inscriptions.example.org/ce-soir"' in today  # the deadline day itself
     cancelled = (agenda_site / "agenda" / "annule" / "index.html").read_text("utf-8")
     assert "Cet événement est annulé" in cancelled
+    assert "Pas de document" in cancelled and "Ajouter à mon agenda" not in cancelled
 
 
 def test_documents_before_and_minutes_after_are_published(agenda_site: Path) -> None:
