@@ -1,10 +1,16 @@
-"""Convert a validated resource into its downloads: normalised CSV, Parquet, JSON, schema."""
+"""Convert a validated resource into its downloads: normalised CSV, Parquet, JSON, schema.
+
+The typed table comes from the validation's fast path (the file is read once) or, after
+a fallback to frictionless, from typing_arrow. It is written slice by slice, so the text
+of a large table never sits in memory whole; the bytes are those of writing it at once.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +24,10 @@ from pipeline.typing_arrow import normalised_schema, read_typed_table
 
 PREVIEW_ROWS = 20
 TOP_VALUES = 5
+SLICE_ROWS = 1 << 16
+# pq.write_table's row groups: writing them one by one, each combined into one chunk,
+# gives the bytes of writing the whole table at once, whatever its chunks.
+ROW_GROUP_ROWS = 1024 * 1024
 # Parquet files are written with fixed metadata so that two builds give the same bytes.
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -31,17 +41,19 @@ class EmptyTable(Exception):
     """The file has a header but no row."""
 
 
-def convert_resource(resource: Resource, out_dir: Path) -> ConvertedResource:
-    """Write the resource's downloads into out_dir and describe them."""
+def convert_resource(resource: Resource, out_dir: Path, table: pa.Table | None = None
+                     ) -> ConvertedResource:
+    """Write the resource's downloads into out_dir and describe them. `table` is the
+    typed table the validation kept; without it the file is read again."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    table = read_typed_table(resource)
+    if table is None:
+        table = read_typed_table(resource)
     if table.num_rows == 0:
         raise EmptyTable(resource.relpath)
-    text = as_text_table(table)
     files = (
-        write_csv(text, out_dir / f"{resource.name}.csv"),
+        _write_csv_slices(table, out_dir / f"{resource.name}.csv"),
         _write_parquet(table, resource, out_dir / f"{resource.name}.parquet"),
-        _write_json(text, table, out_dir / f"{resource.name}.json"),
+        _write_json(table, out_dir / f"{resource.name}.json"),
         _write_schema(resource, out_dir / f"{resource.name}.schema.json"),
     )
     return ConvertedResource(
@@ -49,10 +61,15 @@ def convert_resource(resource: Resource, out_dir: Path) -> ConvertedResource:
         rows=table.num_rows,
         files=files,
         columns=tuple(table.column_names),
-        preview=preview_rows(text),
+        preview=preview_rows(as_text_table(table.slice(0, PREVIEW_ROWS))),
         profile=tuple(column_profile(table.column(i), name) for i, name in enumerate(table.column_names)),
-        examples=example_values(text),
+        examples=_first_values(table),
     )
+
+
+def _slices(table: pa.Table) -> Iterator[pa.Table]:
+    for offset in range(0, table.num_rows, SLICE_ROWS):
+        yield table.slice(offset, SLICE_ROWS)
 
 
 def as_text_table(table: pa.Table) -> pa.Table:
@@ -92,36 +109,60 @@ def _float_text(value: float) -> str:
 
 
 def write_csv(text: pa.Table, path: Path) -> DataFile:
+    _write_csv_header(text.column_names, path)
+    with path.open("ab") as out:
+        pacsv.write_csv(text, out, write_options=CSV_OPTIONS)
+    return describe_file("CSV", path, "text/csv")
+
+
+CSV_OPTIONS = pacsv.WriteOptions(include_header=False, delimiter=",", quoting_style="needed")
+
+
+def _write_csv_header(names: list[str], path: Path) -> None:
     # pyarrow always quotes header cells; the header is written with the csv module instead.
     with path.open("w", encoding="utf-8", newline="") as out:
-        csv.writer(out, lineterminator="\n").writerow(text.column_names)
-    options = pacsv.WriteOptions(include_header=False, delimiter=",", quoting_style="needed")
+        csv.writer(out, lineterminator="\n").writerow(names)
+
+
+def _write_csv_slices(table: pa.Table, path: Path) -> DataFile:
+    """write_csv(as_text_table(table), path), a slice at a time."""
+    _write_csv_header(table.column_names, path)
     with path.open("ab") as out:
-        pacsv.write_csv(text, out, write_options=options)
+        for part in _slices(table):
+            pacsv.write_csv(as_text_table(part), out, write_options=CSV_OPTIONS)
     return describe_file("CSV", path, "text/csv")
 
 
 def _write_parquet(table: pa.Table, resource: Resource, path: Path) -> DataFile:
     metadata = {b"table_schema": json.dumps(dict(resource.schema), ensure_ascii=False).encode()}
-    pq.write_table(table.replace_schema_metadata(metadata), path, **PARQUET_OPTIONS)
+    table = table.replace_schema_metadata(metadata)
+    with pq.ParquetWriter(path, table.schema, **PARQUET_OPTIONS) as writer:
+        for offset in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
+            writer.write_table(table.slice(offset, ROW_GROUP_ROWS).combine_chunks())
     return describe_file("Parquet", path, "application/vnd.apache.parquet")
 
 
-def _write_json(text: pa.Table, typed: pa.Table, path: Path) -> DataFile:
+def _write_json(typed: pa.Table, path: Path) -> DataFile:
     """JSON records keep numbers and booleans as JSON values, dates as ISO strings."""
     names = typed.column_names
-    columns = []
-    for name in names:
-        kind = typed.column(name).type
-        native = pa.types.is_integer(kind) or pa.types.is_boolean(kind)
-        floating = pa.types.is_floating(kind)
-        source = typed.column(name) if native or floating else text.column(name)
-        columns.append(source.to_pylist())
+    index = 0
     with path.open("w", encoding="utf-8") as out:
         out.write("[\n")
-        for index, row in enumerate(zip(*columns, strict=True)):
-            record = {n: _json_value(v) for n, v in zip(names, row, strict=True)}
-            out.write(("," if index else "") + json.dumps(record, ensure_ascii=False) + "\n")
+        for part in _slices(typed):
+            text = as_text_table(part)
+            columns = []
+            for name in names:
+                kind = part.column(name).type
+                native = pa.types.is_integer(kind) or pa.types.is_boolean(kind)
+                floating = pa.types.is_floating(kind)
+                source = part.column(name) if native or floating else text.column(name)
+                columns.append(source.to_pylist())
+            lines = []
+            for row in zip(*columns, strict=True):
+                record = {n: _json_value(v) for n, v in zip(names, row, strict=True)}
+                lines.append(("," if index else "") + json.dumps(record, ensure_ascii=False) + "\n")
+                index += 1
+            out.write("".join(lines))
         out.write("]\n")
     return describe_file("JSON", path, "application/json")
 
@@ -159,6 +200,20 @@ def sha256_file(path: Path) -> str:
 def preview_rows(text: pa.Table) -> tuple[tuple[str, ...], ...]:
     head = text.slice(0, PREVIEW_ROWS).to_pylist()
     return tuple(tuple("" if v is None else str(v) for v in row.values()) for row in head)
+
+
+def _first_values(typed: pa.Table) -> dict[str, str]:
+    """example_values(as_text_table(typed)) without the text of every row."""
+    examples = {}
+    for name in typed.column_names:
+        column = typed.column(name)
+        valid = column.is_valid().to_numpy(zero_copy_only=False) if len(column) else []
+        first = int(valid.argmax()) if len(column) and valid.any() else None
+        if first is None:
+            examples[name] = ""
+        else:
+            examples[name] = str(_as_text(column.slice(first, 1))[0])
+    return examples
 
 
 def example_values(text: pa.Table) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 The cache key is the hash of the data files, the resolved schemas and descriptors, and
 the pipeline's version: an unchanged dataset is neither validated nor converted again.
+Each dataset is processed in one worker process, which reads each table once: the
+validation's fast path keeps the typed columns that the conversion writes.
 """
 
 from __future__ import annotations
@@ -24,20 +26,26 @@ from pipeline import PIPELINE_VERSION
 from pipeline.convert import EmptyTable, convert_resource, sha256_file
 from pipeline.model import ColumnProfile, ConvertedResource, DataFile, Dataset, GeoSummary, Resource
 from pipeline.report import Problem
-from pipeline.validate import validate_dataset
+from pipeline.validate import check_dataset
 
 RESULT_FILE = "result.json"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of processing one dataset: its problems, and downloads if it is valid."""
+    """The result of processing one dataset: its problems, and downloads if it is valid.
+
+    `notes` say how it was processed when that is worth knowing (a table validated by
+    frictionless rather than the fast path): information, never a warning, so that
+    --strict builds do not fail on them.
+    """
 
     slug: str
     problems: tuple[Problem, ...]
     converted: tuple[ConvertedResource, ...]
     files_dir: Path
     from_cache: bool
+    notes: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -90,14 +98,16 @@ def process_datasets(
 
 def process_dataset(dataset: Dataset, root: Path, target: Path) -> Outcome:
     """Validate, then convert if valid; store the result under target (atomically)."""
-    problems = validate_dataset(dataset, root)
+    validation = check_dataset(dataset, root, keep_typed=True)
+    problems = validation.problems
     staging = target.with_name(target.name + f".tmp{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     converted: list[ConvertedResource] = []
     if not any(p.severity == "error" for p in problems):
         for resource in dataset.resources:
+            table = validation.tables.pop(resource.name, None)
             try:
-                converted.append(_convert(resource, staging / "files"))
+                converted.append(_convert(resource, staging / "files", table))
             except EmptyTable:
                 problems.append(Problem(
                     "error", "no-rows", "The file has a header but no data row.",
@@ -111,19 +121,19 @@ def process_dataset(dataset: Dataset, root: Path, target: Path) -> Outcome:
                     dataset=dataset.slug, file=resource.path.relative_to(root).as_posix(),
                     hint="Report this to the site's maintainers with the file attached."))
     outcome = Outcome(dataset.slug, tuple(problems), tuple(converted) if not _failed(problems) else (),
-                      target / "files", from_cache=False)
+                      target / "files", from_cache=False, notes=tuple(validation.notes))
     _store(outcome, staging, target)
     return outcome
 
 
-def _convert(resource: Resource, out_dir: Path) -> ConvertedResource:
+def _convert(resource: Resource, out_dir: Path, table: pa.Table | None = None) -> ConvertedResource:
     """Tables become CSV/Parquet/JSON (plus GeoJSON/GeoParquet for point tables);
-    GeoJSON becomes GeoJSON/GeoParquet/CSV."""
+    GeoJSON becomes GeoJSON/GeoParquet/CSV. `table`: the typed columns validation kept."""
     from pipeline.geo.convert import convert_geojson, convert_point_table
 
     if resource.is_geojson:
         return convert_geojson(resource, out_dir)
-    converted = convert_resource(resource, out_dir)
+    converted = convert_resource(resource, out_dir, table)
     if resource.map is not None and resource.map.kind == "points":
         typed = pq.read_table(out_dir / f"{resource.name}.parquet")
         files, display, summary = convert_point_table(resource, typed, out_dir)
@@ -141,6 +151,7 @@ def _store(outcome: Outcome, staging: Path, target: Path) -> None:
     result = {
         "problems": [asdict(p) for p in outcome.problems],
         "converted": [asdict(c) for c in outcome.converted],
+        "notes": list(outcome.notes),
     }
     (staging / RESULT_FILE).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
@@ -159,11 +170,12 @@ def _load_cached(slug: str, target: Path) -> Outcome | None:
         result = json.loads(result_file.read_text(encoding="utf-8"))
         problems = tuple(Problem(**p) for p in result["problems"])
         converted = tuple(_converted_from_dict(c) for c in result["converted"])
+        notes = tuple(str(n) for n in result.get("notes", ()))
     except (ValueError, KeyError, TypeError):
         return None
     if any(not (target / "files" / f.filename).is_file() for c in converted for f in c.files):
         return None
-    return Outcome(slug, problems, converted, target / "files", from_cache=True)
+    return Outcome(slug, problems, converted, target / "files", from_cache=True, notes=notes)
 
 
 def _converted_from_dict(data: dict) -> ConvertedResource:
