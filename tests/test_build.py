@@ -44,8 +44,9 @@ def test_index_lists_every_file_with_its_size_and_checksum(sample_output: Path) 
     assert sorted(d["slug"] for d in index["datasets"]) == SAMPLE_SLUGS
     for dataset in index["datasets"]:
         for resource in dataset["resources"]:
-            formats = [f["format"] for f in resource["files"]]
-            assert formats == ["CSV", "Parquet", "JSON", "Table Schema"]
+            formats = {f["format"] for f in resource["files"]}
+            assert {"CSV", "Table Schema"} <= formats
+            assert formats & {"Parquet", "GeoParquet"}
             for entry in resource["files"]:
                 path = sample_output / entry["path"].lstrip("/")
                 assert path.stat().st_size == entry["size"]
@@ -58,7 +59,8 @@ def test_parquet_download_matches_row_count(sample_output: Path, sample_build) -
         for resource, converted in published.resources:
             table = pq.read_table(sample_output / "donnees" / published.slug / f"{resource.name}.parquet")
             assert table.num_rows == converted.rows
-            assert table.column_names == [f.name for f in resource.fields]
+            geometry = ["geometry"] if resource.is_geojson else []
+            assert table.column_names == [f.name for f in resource.fields] + geometry
 
 
 def test_dataset_page_documents_and_previews(sample_output: Path, sample_build) -> None:
