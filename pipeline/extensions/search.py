@@ -1,0 +1,212 @@
+"""Full-text search with Pagefind: the index, the search page and its filters.
+
+After rendering, Pagefind indexes the staging folder in French (stemming, accents ignored:
+"mediation" finds "médiation") and writes its bundle to pagefind/: a small JS API, a WASM
+search engine and the index split in fragments, all served by the site itself. A failure
+refuses the build.
+
+The page recherche/ runs the query of ?q= (the header's search form) with the JS API and
+theme/static/js/search.js; filters by theme, keyword, format, publisher, canton and update
+frequency are checkboxes. Without JavaScript it says so and offers the catalogue's plain
+links (themes, keywords, publishers…). Dataset pages carry their filter values and
+formats in a hidden partial (search/dataset_meta.html): Pagefind reads attributes, not CSS.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.config import SiteSettings
+from pipeline.extensions.base import BaseExtension, BuildContext, Contribution, Page
+from pipeline.extensions.facets import FacetsData, collect_facets, frequency_label, sort_key
+from pipeline.model import PublishedDataset
+from pipeline.report import Problem
+from pipeline.vocab import THEMES
+
+BUNDLE_DIR = "pagefind"
+SEARCH_URL = "recherche/"
+LANGUAGE = "fr"
+WHOLE_TERRITORY = "Tout le département"
+# The filter that tells dataset pages from the others ("only datasets", datasets first).
+DATASET_TYPE = "Jeu de données"
+# Parts of pages left out of the index: dataset cards repeat the dataset pages, and would
+# make the catalogue, the home page and every theme page match nearly every query.
+EXCLUDE_SELECTORS = ".card-list"
+TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class FilterGroup:
+    key: str  # the Pagefind filter key, also the checkbox name and the URL parameter
+    label: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    pages: int
+    files: int
+    bytes: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SearchData:
+    """opendata.extras["search"]: the filters of the search page and of each dataset page."""
+
+    groups: tuple[FilterGroup, ...]
+    dataset_filters: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    bundle: str = BUNDLE_DIR
+    url: str = SEARCH_URL
+    dataset_type: str = DATASET_TYPE  # the "type" filter of every dataset page
+
+    def filters_for(self, slug: str) -> tuple[tuple[str, str], ...]:
+        """(key, value) pairs of one dataset, for its data-pagefind-filter attributes."""
+        return self.dataset_filters.get(slug, ())
+
+
+def canton_labels(published: PublishedDataset, settings: SiteSettings) -> list[str]:
+    """Where a dataset applies, as the canton filter names it; communes are not mapped."""
+    territory = settings.territory
+    labels = []
+    for value in published.dataset.spatial:
+        kind, _, code = value.partition(":")
+        if kind == territory.kind and code == territory.code:
+            whole = kind == "departement"
+            labels.append(WHOLE_TERRITORY if whole else f"Tout le territoire ({territory.name})")
+        elif kind == "departement":
+            labels.append(f"Département {code}")
+        elif kind == "canton":
+            canton = territory.canton(code)
+            labels.append(canton.name if canton else f"Canton {code}")
+    return list(dict.fromkeys(labels))
+
+
+def dataset_filters(published: PublishedDataset, facets: FacetsData,
+                    settings: SiteSettings) -> tuple[tuple[str, str], ...]:
+    d = published.dataset
+    pairs: list[tuple[str, str]] = [("theme", d.theme.label)]
+    # Keywords and publishers under their facet's spelling, so that two spellings of one
+    # keyword are one checkbox.
+    for keyword in d.keywords:
+        value = facets.keyword(keyword)
+        if value:
+            pairs.append(("keyword", value.label))
+    pairs += [("format", f) for f in published.formats]
+    publisher = facets.publisher(d.publisher) if d.publisher else None
+    if publisher:
+        pairs.append(("publisher", publisher.label))
+    pairs += [("canton", c) for c in canton_labels(published, settings)]
+    pairs.append(("frequency", frequency_label(published)))
+    return tuple(dict.fromkeys(pairs))
+
+
+def filter_groups(datasets: Iterable[PublishedDataset], facets: FacetsData,
+                  settings: SiteSettings) -> tuple[FilterGroup, ...]:
+    datasets = tuple(datasets)
+    themes = {p.dataset.theme_id for p in datasets}
+    cantons = {c for p in datasets for c in canton_labels(p, settings)}
+    canton_order = sorted(cantons - {WHOLE_TERRITORY}, key=sort_key)
+    if WHOLE_TERRITORY in cantons:
+        canton_order.insert(0, WHOLE_TERRITORY)
+
+    def labels(facet_id: str) -> tuple[str, ...]:
+        return tuple(v.label for v in facets.get(facet_id).values)
+
+    groups = (
+        FilterGroup("theme", "Thème", tuple(t.label for t in THEMES.values() if t.slug in themes)),
+        FilterGroup("keyword", "Mot-clé", labels("keyword")),
+        FilterGroup("format", "Format", labels("format")),
+        FilterGroup("publisher", "Producteur", labels("publisher")),
+        FilterGroup("canton", "Canton", tuple(canton_order)),
+        FilterGroup("frequency", "Fréquence de mise à jour", labels("frequency")),
+    )
+    return tuple(g for g in groups if g.values)
+
+
+def pagefind_command(site: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "pagefind",
+        "--site", str(site),
+        "--output-subdir", BUNDLE_DIR,
+        "--force-language", LANGUAGE,
+        "--exclude-selectors", EXCLUDE_SELECTORS,
+        "--quiet",
+    ]
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def run_pagefind(site: Path, command: list[str] | None = None) -> tuple[IndexStats | None, list[Problem]]:
+    """Index site/ into site/pagefind/; (stats, []) or (None, [an error saying why])."""
+    hint = ("Check that Pagefind is installed in the build's environment "
+            "(pip install 'pagefind[bin]'), then run the build again; "
+            f"`{sys.executable} -m pagefind --site output --force-language fr` shows its own message.")
+    bundle = site / BUNDLE_DIR
+    if bundle.exists():  # Pagefind adds to an existing bundle: start from nothing
+        shutil.rmtree(bundle)
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command or pagefind_command(site), capture_output=True, text=True,
+                              timeout=TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, [Problem("error", "search-index", f"Pagefind could not index the site: {exc}",
+                              hint=hint)]
+    seconds = time.perf_counter() - start
+    output = "\n".join(part for part in (done.stdout, done.stderr) if part.strip())
+    if done.returncode != 0:
+        return None, [Problem(
+            "error", "search-index",
+            f"Pagefind failed (exit code {done.returncode}) while indexing the site:\n"
+            f"{_tail(output) or '(no output)'}", hint=hint)]
+    if not (bundle / "pagefind.js").is_file() or not any(bundle.glob("index/*")):
+        return None, [Problem(
+            "error", "search-index",
+            f"Pagefind wrote no search index into {BUNDLE_DIR}/ (no page indexed?):\n"
+            f"{_tail(output) or '(no output)'}",
+            hint="Pages are indexed from their <main data-pagefind-body> (theme/templates/base.html): "
+                 "check that it is still there.")]
+    files = [p for p in bundle.rglob("*") if p.is_file()]
+    pages = len(list((bundle / "fragment").glob("*")))
+    stats = IndexStats(pages=pages, files=len(files), bytes=sum(p.stat().st_size for p in files),
+                       seconds=seconds)
+    return stats, []
+
+
+class SearchExtension(BaseExtension):
+    name = "search"
+    order = 95  # after the other extensions: it indexes what they wrote
+
+    def __init__(self) -> None:
+        self.last_stats: IndexStats | None = None
+
+    def prepare(self, context: BuildContext) -> Contribution:
+        facets = collect_facets(context.datasets)
+        data = SearchData(
+            groups=filter_groups(context.datasets, facets, context.settings),
+            dataset_filters={p.slug: dataset_filters(p, facets, context.settings)
+                             for p in context.datasets},
+        )
+        return Contribution(
+            self.name,
+            data=data,
+            pages=(Page(SEARCH_URL, "search/page", "search"),),
+            head_partials=("search/head.html",),
+            dataset_sections=("search/dataset_meta.html",),
+        )
+
+    def after_render(self, context: BuildContext, output: Path) -> list[Problem]:
+        stats, problems = run_pagefind(output)
+        self.last_stats = stats
+        return problems
+
+
+EXTENSION = SearchExtension()
