@@ -183,18 +183,29 @@ def settings_command(ctx: click.Context) -> None:
 @click.pass_context
 @handle_errors
 def schemas_command(ctx: click.Context) -> None:
-    """Download the Table Schemas that datasets reference by URL into schemas/ (network)."""
+    """Download the Table Schemas that datasets reference by URL into the schema cache
+    (site.yaml's schema_cache, default schemas/): the only command that uses the network."""
     import yaml
 
     from pipeline.schemas import SchemaCache
 
-    cache = SchemaCache(ROOT / "schemas")
-    for descriptor in sorted(_paths(ctx).datasets.glob("*/datapackage.yaml")):
+    paths = _paths(ctx)
+    cache = SchemaCache.for_project(paths.root, load_settings(paths.settings_file))
+    urls: dict[str, None] = {}
+    for descriptor in sorted(paths.datasets.glob("*/datapackage.yaml")):
         raw = yaml.safe_load(descriptor.read_text(encoding="utf-8")) or {}
         for resource in raw.get("resources") or []:
             schema = resource.get("schema") if isinstance(resource, dict) else None
             if isinstance(schema, str) and schema.startswith(("http://", "https://")):
-                click.echo(f"{schema} -> {cache.fetch(schema)}")
+                urls.setdefault(schema)
+    for url in urls:
+        try:
+            click.echo(f"{url} -> {cache.fetch(url)}")
+        except (OSError, ValueError) as error:  # no network, HTTP error, not JSON
+            raise PipelineError(f"Could not download {url}: {error}. The cache was left as it "
+                                "was; check the URL and the network, then run again.") from error
+    if not urls:
+        click.echo("No dataset references a schema by URL.")
 
 
 def main() -> None:

@@ -77,6 +77,9 @@ class SiteSettings:
     map_tile_attribution: str = field(default="", metadata={"help": "Attribution of the tiles"})
     map_background: str = field(default="", metadata={
         "help": "Dataset whose GeoJSON is drawn under point maps (e.g. the cantons)"})
+    schema_cache: str = field(default="schemas", metadata={
+        "help": "Folder of the cache of Table Schemas referenced by URL, filled by `build.py "
+                "schemas` (relative to the project; site: schemas stay in schemas/site/)"})
 
 
 @dataclass(frozen=True)
