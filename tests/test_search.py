@@ -1,0 +1,280 @@
+"""Search (Pagefind) and the facet pages: grouping, filters, the index, and a built site.
+
+The browser side (accented words, filters, no request elsewhere, CSP) is in
+tests/browser/test_search_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from pipeline.build import BuildResult, build
+from pipeline.config import BuildPaths, load_settings
+from pipeline.errors import BuildRefused
+from pipeline.extensions import search as search_module
+from pipeline.extensions.facets import collect_facets, sort_key
+from pipeline.extensions.search import (
+    WHOLE_TERRITORY,
+    canton_labels,
+    dataset_filters,
+    filter_groups,
+    run_pagefind,
+)
+from pipeline.text import slugify
+from pipeline.vocab import FREQUENCIES, THEMES
+from tests.conftest import PELICAN_CONF, ROOT
+
+SETTINGS = load_settings(ROOT / "site.yaml")
+
+
+def fake(slug: str, keywords: Iterable[str] = (), publisher: str = "Département du Nord",
+         frequency: str = "annual", formats: Iterable[str] = ("CSV", "Parquet", "JSON"),
+         spatial: Iterable[str] = ("departement:59",), theme: str = "finances") -> SimpleNamespace:
+    """What facets and filters read of a published dataset."""
+    dataset = SimpleNamespace(
+        slug=slug, title=slug.replace("-", " ").capitalize(), keywords=tuple(keywords),
+        publisher=publisher, frequency=FREQUENCIES[frequency], spatial=tuple(spatial),
+        theme=THEMES[theme], theme_id=theme,
+    )
+    return SimpleNamespace(slug=slug, dataset=dataset, formats=tuple(formats))
+
+
+# --------------------------------------------------------------------------------------
+# Facets: grouping without a build
+# --------------------------------------------------------------------------------------
+
+def test_spellings_of_one_keyword_are_one_value_under_the_most_used_spelling() -> None:
+    a = fake("a", ["Collèges", "budget"])
+    b = fake("b", ["collèges"])
+    c = fake("c", ["collèges", "Collèges"])  # twice in one dataset: listed once
+    d = fake("d", ["collèges"])
+    keywords = collect_facets([a, b, c, d]).get("keyword")
+    colleges = keywords.find("COLLEGES")
+    assert colleges is not None
+    assert colleges.slug == "colleges" and colleges.url == "mots-cles/colleges/"
+    assert colleges.label == "collèges"
+    assert [p.slug for p in colleges.datasets] == ["a", "b", "c", "d"]
+    assert colleges.count_label == "4 jeux de données"
+    assert keywords.find("budget").count_label == "1 jeu de données"
+
+
+def test_values_sort_in_french_order_and_frequencies_in_vocabulary_order() -> None:
+    data = collect_facets([
+        fake("a", ["finances", "éducation", "dépenses", "Zones", "aide"], frequency="punctual"),
+        fake("b", frequency="monthly"),
+        fake("c", frequency="continuous", formats=("CSV", "GeoJSON")),
+    ])
+    assert [v.label for v in data.get("keyword").values] == ["aide", "dépenses", "éducation", "finances",
+                                                              "Zones"]
+    frequencies = data.get("frequency").values
+    assert [v.label for v in frequencies] == ["En continu", "Mensuelle", "Ponctuelle"]
+    assert [v.url for v in frequencies] == ["frequences/en-continu/", "frequences/mensuelle/",
+                                            "frequences/ponctuelle/"]
+    assert [v.slug for v in data.get("format").values] == ["csv", "geojson", "json", "parquet"]
+    assert sort_key("Élus") < sort_key("emploi") < sort_key("Zèbre")
+
+
+def test_a_keyword_without_letters_or_digits_gets_no_page() -> None:
+    data = collect_facets([fake("a", ["…", "ok"])])
+    assert [v.slug for v in data.get("keyword").values] == ["ok"]
+
+
+def test_canton_filter_names_cantons_and_the_whole_departement() -> None:
+    p = fake("a", spatial=["departement:59", "canton:5904", "commune:59350", "canton:9999",
+                           "departement:62", "canton:5904"])
+    assert canton_labels(p, SETTINGS) == [WHOLE_TERRITORY, "Armentières", "Canton 9999", "Département 62"]
+
+
+def test_dataset_filters_and_the_search_page_groups_agree() -> None:
+    a = fake("a", ["Collèges"], spatial=["canton:5909"], theme="education")
+    b = fake("b", ["collèges", "bio"], frequency="punctual", formats=("CSV", "GeoJSON"))
+    facets = collect_facets([a, b])
+    assert dataset_filters(a, facets, SETTINGS) == (
+        ("theme", "Éducation"), ("keyword", "Collèges"), ("format", "CSV"), ("format", "Parquet"),
+        ("format", "JSON"), ("publisher", "Département du Nord"), ("canton", "Cambrai"),
+        ("frequency", "Annuelle"),
+    )
+    groups = {g.key: g for g in filter_groups([a, b], facets, SETTINGS)}
+    assert list(groups) == ["theme", "keyword", "format", "publisher", "canton", "frequency"]
+    assert groups["theme"].values == ("Éducation", "Finances")
+    assert groups["canton"].values == (WHOLE_TERRITORY, "Cambrai")
+    assert groups["frequency"].values == ("Annuelle", "Ponctuelle")
+    # Every value a dataset carries is a checkbox of the page, spelled the same way.
+    for p in (a, b):
+        for key, value in dataset_filters(p, facets, SETTINGS):
+            if key != "type":
+                assert value in groups[key].values, (key, value)
+
+
+# --------------------------------------------------------------------------------------
+# Pagefind on a tiny site, and its failures
+# --------------------------------------------------------------------------------------
+
+TINY_PAGE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>t</title></head>
+<body><main data-pagefind-body><h1>Lieux de médiation numérique</h1>
+<p>Les lieux où se faire aider pour les démarches en ligne.</p>
+<div hidden data-pagefind-ignore><span data-pagefind-filter="canton:Tout le département"></span></div>
+</main></body></html>"""
+
+
+def test_pagefind_indexes_a_site_and_replaces_an_old_bundle(tmp_path: Path) -> None:
+    (tmp_path / "jeu").mkdir()
+    (tmp_path / "jeu" / "index.html").write_text(TINY_PAGE, encoding="utf-8")
+    stale = tmp_path / "pagefind" / "index" / "stale.pf_index"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    stats, problems = run_pagefind(tmp_path)
+    assert problems == []
+    assert stats is not None and stats.pages == 1 and stats.files > 5 and stats.bytes > 10_000
+    assert (tmp_path / "pagefind" / "pagefind.js").is_file()
+    assert (tmp_path / "pagefind" / "wasm.fr.pagefind").is_file()
+    entry = json.loads((tmp_path / "pagefind" / "pagefind-entry.json").read_text())
+    assert set(entry["languages"]) == {"fr"}
+    assert not stale.exists()
+
+
+def test_a_failing_pagefind_is_an_error_with_its_output(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", "import sys; print('index: disk full'); sys.exit(3)"]
+    stats, problems = run_pagefind(tmp_path, command)
+    assert stats is None
+    [problem] = problems
+    assert problem.severity == "error" and problem.code == "search-index"
+    assert "exit code 3" in problem.message and "disk full" in problem.message
+    assert "pagefind[bin]" in problem.hint
+
+
+def test_a_missing_pagefind_is_an_error(tmp_path: Path) -> None:
+    stats, problems = run_pagefind(tmp_path, [sys.executable, "-m", "pagefind_is_not_installed"])
+    assert stats is None and problems[0].code == "search-index"
+    assert "No module named" in problems[0].message
+
+
+def test_a_site_without_pages_is_an_error(tmp_path: Path) -> None:
+    stats, problems = run_pagefind(tmp_path)  # no HTML page at all
+    assert stats is None and problems[0].code == "search-index"
+    assert "not able to build an index" in problems[0].message
+
+
+@pytest.mark.slow
+def test_a_build_whose_index_fails_is_refused_and_output_untouched(
+        small_site: BuildPaths, monkeypatch: pytest.MonkeyPatch) -> None:
+    small_site.output.mkdir(parents=True)
+    (small_site.output / "index.html").write_text("published", encoding="utf-8")
+    monkeypatch.setattr(search_module, "pagefind_command",
+                        lambda site: [sys.executable, "-c", "import sys; sys.exit('pagefind: boom')"])
+    with pytest.raises(BuildRefused) as refused:
+        build(small_site, PELICAN_CONF)
+    assert any(p.code == "search-index" and "boom" in p.message for p in refused.value.report.errors)
+    assert (small_site.output / "index.html").read_text(encoding="utf-8") == "published"
+
+
+# --------------------------------------------------------------------------------------
+# The sample site
+# --------------------------------------------------------------------------------------
+
+CARD = re.compile(r'class="card__title"><a href="/jeux-de-donnees/([^/"]+)/"')
+
+
+def page(output: Path, url: str) -> str:
+    return (output / url.strip("/") / "index.html").read_text(encoding="utf-8")
+
+
+def cards(output: Path, url: str) -> set[str]:
+    return set(CARD.findall(page(output, url)))
+
+
+@pytest.fixture(scope="module")
+def sample(sample_build: tuple[BuildPaths, BuildResult]) -> tuple[Path, BuildResult]:
+    paths, result = sample_build
+    return paths.output, result
+
+
+@pytest.mark.slow
+def test_the_sample_site_has_a_french_pagefind_index(sample) -> None:
+    output, result = sample
+    bundle = output / "pagefind"
+    assert (bundle / "pagefind.js").is_file()
+    assert (bundle / "pagefind-worker.js").is_file()
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert set(entry["languages"]) == {"fr"}
+    assert entry["languages"]["fr"]["page_count"] > len(result.site.datasets)
+    assert any((bundle / "index").iterdir()) and any((bundle / "filter").iterdir())
+    assert len(list((bundle / "fragment").iterdir())) == entry["languages"]["fr"]["page_count"]
+
+
+@pytest.mark.slow
+def test_facet_pages_list_the_datasets_that_have_the_value(sample) -> None:
+    output, result = sample
+    datasets = result.site.datasets
+    keywords = {slugify(k) for p in datasets for k in p.dataset.keywords}
+    assert keywords
+    for slug in keywords:
+        expected = {p.slug for p in datasets if slug in {slugify(k) for k in p.dataset.keywords}}
+        assert cards(output, f"mots-cles/{slug}/") == expected, slug
+    assert cards(output, "mots-cles/mediation-numerique/") == {"lieux-mediation-numerique"}
+    assert cards(output, "mots-cles/colleges/") == {
+        "budgets-participatifs", "colleges-restauration-bio", "effectifs-colleges", "projets-departementaux"}
+    assert cards(output, "producteurs/departement-du-nord/") == {p.slug for p in datasets}
+    assert cards(output, "frequences/mensuelle/") == {
+        p.slug for p in datasets if p.dataset.frequency_id == "monthly"}
+    assert "rsa-foyers-cantons" in cards(output, "frequences/mensuelle/")
+    assert cards(output, "formats/geojson/") == {p.slug for p in datasets if "GeoJSON" in p.formats}
+    assert "cantons-nord-schematique" in cards(output, "formats/geojson/")
+    assert cards(output, "formats/csv/") == {p.slug for p in datasets}
+
+
+@pytest.mark.slow
+def test_facet_index_pages_link_every_value_with_its_count(sample) -> None:
+    output, result = sample
+    html = page(output, "mots-cles/")
+    assert len(re.findall(r'<li><a href="/mots-cles/[^"/]+/">', html)) == len(
+        {slugify(k) for p in result.site.datasets for k in p.dataset.keywords})
+    assert ('<a href="/mots-cles/colleges/">collèges</a> '
+            '<span class="facet-list__count">(4 jeux de données)') in html
+    for index in ("producteurs/", "frequences/", "formats/"):
+        assert "<h1>" in page(output, index)
+    # Facet pages stay out of the search index: the search page's filters do their job.
+    assert 'data-pagefind-ignore="all"' in page(output, "mots-cles/colleges/")
+
+
+@pytest.mark.slow
+def test_dataset_pages_link_their_keywords_and_publisher_and_carry_the_filters(sample) -> None:
+    output, _ = sample
+    html = page(output, "jeux-de-donnees/instances-participatives/")
+    assert '<a href="/mots-cles/participation-citoyenne/">participation citoyenne</a>' in html
+    assert '<a href="/producteurs/departement-du-nord/">Département du Nord</a>' in html
+    for attribute in ('data-pagefind-filter="theme:Participation"',
+                      'data-pagefind-filter="canton:Tout le département"',
+                      'data-pagefind-filter="canton:Armentières"',
+                      'data-pagefind-filter="keyword:conseil départemental des jeunes"',
+                      'data-pagefind-filter="frequency:Irrégulière"',
+                      'data-pagefind-filter="format:Parquet"',
+                      'data-pagefind-filter="type:Jeu de données"',
+                      'data-pagefind-meta="formats:CSV, Parquet, JSON"'):
+        assert attribute in html, attribute
+
+
+@pytest.mark.slow
+def test_the_search_page_works_without_javascript_through_plain_links(sample) -> None:
+    output, _ = sample
+    html = page(output, "recherche/")
+    assert "La recherche a besoin de JavaScript" in html
+    for link in ('href="/catalogue/"', 'href="/themes/action-sociale/"', 'href="/mots-cles/"',
+                 'href="/producteurs/departement-du-nord/"', 'href="/frequences/mensuelle/"',
+                 'href="/formats/geojson/"'):
+        assert link in html, link
+    assert re.search(r'<div class="search" id="recherche" hidden', html)  # shown by search.js
+    assert '<script defer src="/theme/js/search.js"></script>' in html
+    assert 'data-bundle="/pagefind/"' in html
+    assert 'name="canton" value="Armentières"' in html
+    # Every page's header sends its query to the search page.
+    home = page(output, "")
+    assert '<form class="site-search" role="search"' in home and 'action="/recherche/"' in home
+    assert '<label class="visually-hidden" for="site-search-q">' in home
