@@ -605,17 +605,17 @@ def test_three_month_deadline_lists_late_rows_on_the_page_and_in_the_notes(natio
     paths, result = national_site
     html = _page(paths)
     section = html[html.index('id="delai-publication"'):]
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", section))
-    assert "Sur 3 subventions de plus de 23\u202f000,00\u202f€ : 1 publiée dans le délai, 2 en retard" in text
+    text = re.sub(r"[ \t\n]+", " ", re.sub(r"<[^>]+>", "", section))
+    assert "Sur 3 subventions de plus de 23\u202f000\u202f€ : 1 publiée dans le délai, 2 en retard" in text
     table = section[section.index("<table"):section.index("</table>")]
-    assert "<caption" in table and "Subventions publiées après l&#39;échéance légale" in table
+    assert "<caption" in table and "Subventions publiées après l'échéance légale" in table
     assert table.count('<th scope="col">') == 8 and table.count('<th scope="row">') == 2
     assert '<th scope="row">2</th>' in table and '<th scope="row">6</th>' in table
     assert '<time datetime="2024-04-10">10 avril 2024</time>' in table  # 10 January + 3 months
     assert '<time datetime="2025-02-28">28 février 2025</time>' in table  # 30 November + 3 months
     assert '<time datetime="2025-06-01">1er juin 2025</time>*' in table  # not in git: the build day
     assert "417 jours" in table and "93 jours" in table
-    assert "date de mise à jour du jeu" in text
+    assert "3 de ces subventions, absentes de cet historique, sont datées du 1er juin 2025" in text
     notes = result.site.extras["national"].notes
     file = "datasets/subventions-nationales/subventions.csv"
     assert any(n.startswith(f"NOTE {file}: 3 grant(s) above 23,000 €: 1 published") for n in notes)
@@ -681,7 +681,7 @@ def test_unsupported_rules_are_reported_as_not_checked_without_failing_strict(tm
     html = _page(paths, "lieux-accueil")
     text = re.sub(r"<[^>]+>", "", html)
     assert "Conformité au schéma</h2>" in html  # no national schema here
-    assert "numéros de téléphone valides : colonne « telephone »" in text
+    assert "numéros de téléphone valides dans la colonne « telephone »" in text
     assert "coordonnées GPS situées en France, métropole ou outre-mer" in text
     assert "Contrôles non effectués" in text and "https://validata.fr/" in html
     assert "contrôle « opening-hours-value » (« horaires ») : contrôle propre au validateur national" in text
@@ -733,3 +733,48 @@ def test_the_sample_site_is_unchanged(sample_output: Path) -> None:
     html = (sample_output / "jeux-de-donnees" / "subventions-associations" / "index.html").read_text(
         encoding="utf-8")
     assert 'id="conformite"' not in html and 'id="delai-publication"' not in html
+
+
+# --- quality gates of the new sections (the sample site has none of them) ----------------------
+
+@pytest.mark.slow
+def test_national_sections_pass_the_static_gates(national_site) -> None:
+    from tests.support.gates import lang_findings, table_findings
+
+    paths, _ = national_site
+    html = _page(paths)
+    assert table_findings(html, "subventions-nationales") == []
+    assert lang_findings(html, "subventions-nationales") == []
+    headings = re.findall(r"<h([1-6])", html[html.index('id="conformite"'):])
+    assert headings[:2] == ["2", "3"] and "4" not in headings[:5]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_national_sections_pass_axe_and_reflow_without_foreign_requests(national_site) -> None:
+    if os.environ.get("SKIP_BROWSER_TESTS") == "1":
+        pytest.skip("SKIP_BROWSER_TESTS=1: browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS, MOBILE, serve
+    from tests.support.ensure_chromium import find_chromium
+    from tests.support.gates import RequestGuard, axe_violations, reflow_findings
+
+    executable = find_chromium()
+    assert executable, "Chromium was not found (make browser)"
+    paths, _ = national_site
+    with serve(paths.output) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            for viewport in ({"width": 1280, "height": 800}, MOBILE):
+                context = browser.new_context(viewport=viewport, locale="fr-FR")
+                guard = RequestGuard(url).attach(context)
+                page = context.new_page()
+                page.goto(f"{url}/jeux-de-donnees/subventions-nationales/")
+                assert page.locator("#conformite").is_visible()
+                assert axe_violations(page) == []
+                assert reflow_findings(page) == []
+                assert guard.findings(context) == []
+                context.close()
+        finally:
+            browser.close()

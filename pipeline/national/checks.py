@@ -403,19 +403,19 @@ def _nomenclature(columns: Columns, params: Mapping[str, Any]) -> Iterator[Findi
 
 CHECKS: dict[str, Check] = {check.name: check for check in (
     Check("french-siret-value", _column,
-          lambda p: "numéros SIRET valides (clé de Luhn, et règle propre à La Poste) : "
+          lambda p: "numéros SIRET valides (clé de Luhn, et règle propre à La Poste) dans la "
                     f"colonne {_names(_column(p))}",
           lambda p: SIRET_HINT, _siret),
     Check("french-siren-value", _column,
-          lambda p: f"numéros SIREN valides (clé de Luhn) : colonne {_names(_column(p))}",
+          lambda p: f"numéros SIREN valides (clé de Luhn) dans la colonne {_names(_column(p))}",
           lambda p: SIRET_HINT.replace("14 digits, the SIREN (9) then the NIC (5)", "9 digits"),
           _siren),
     Check("phone-number-value", _column,
-          lambda p: f"numéros de téléphone valides : colonne {_names(_column(p))}",
+          lambda p: f"numéros de téléphone valides dans la colonne {_names(_column(p))}",
           lambda p: "Write a French number of 10 digits (03 20 63 59 59), or in international form "
                     "(+33 3 20 63 59 59), or a short number (3949).", _phone),
     Check("french-gps-coordinates", _gps_columns,
-          lambda p: f"coordonnées GPS situées en France, métropole ou outre-mer : {_names(_gps_columns(p))}",
+          lambda p: f"coordonnées GPS situées en France, métropole ou outre-mer ({_names(_gps_columns(p))})",
           lambda p: "Give longitude and latitude in decimal degrees, WGS84 (Lille: longitude 3.06, "
                     "latitude 50.63), in the order the schema asks; check that they are not swapped.",
           _gps),
@@ -443,12 +443,12 @@ CHECKS: dict[str, Check] = {check.name: check for check in (
                     "correct the total or one of its parts.", _sum),
     Check("year-interval-value", _column,
           lambda p: f"année{' ou période' if _truthy(p.get('allow-year-only')) else ''} d'années "
-                    f"AAAA/AAAA croissante : colonne {_names(_column(p))}",
+                    f"AAAA/AAAA croissante dans la colonne {_names(_column(p))}",
           lambda p: "Write a period of two different years, the earlier first (2023/2024)"
                     + (", or a single year (2024)." if _truthy(p.get("allow-year-only")) else "."),
           _years),
     Check("nomenclature-actes-value", _column,
-          lambda p: f"matière de la nomenclature des actes (ACTES) : colonne {_names(_column(p))}",
+          lambda p: f"matière de la nomenclature des actes (ACTES) dans la colonne {_names(_column(p))}",
           lambda p: "Start with a matter of the ACTES nomenclature, then '/', e.g. "
                     "\"Finances locales/Subventions\"; the matters are: " + ", ".join(ACTES_MATTERS) + ".",
           _nomenclature),

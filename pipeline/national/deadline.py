@@ -103,7 +103,7 @@ class DeadlineReport:
 
     @property
     def threshold_text(self) -> str:
-        return euros(THRESHOLD)
+        return f"{format_int(THRESHOLD)}\u202f€"
 
     def notes(self) -> list[str]:
         """The build report's lines (English): a summary and the late rows."""
