@@ -49,20 +49,21 @@ def ordered(graph: Graph) -> Graph:
 
 
 def serialize(graph: Graph, fmt: CatalogueFormat) -> bytes:
+    return _write(ordered(graph), fmt)
+
+
+def _write(copy: Graph, fmt: CatalogueFormat) -> bytes:
+    """One format of a graph already copied in order."""
     if fmt.rdflib_format == "json-ld":
-        return _jsonld(graph)
-    data = ordered(graph).serialize(format=fmt.rdflib_format, encoding="utf-8")
+        document = json.loads(copy.serialize(format="json-ld", context=dict(PREFIXES)))
+        if "@graph" in document:  # absent when the graph has a single node
+            document["@graph"] = sorted(document["@graph"], key=lambda node: node.get("@id", ""))
+        return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    data = copy.serialize(format=fmt.rdflib_format, encoding="utf-8")
     return data if data.endswith(b"\n") else data + b"\n"
-
-
-def _jsonld(graph: Graph) -> bytes:
-    text = ordered(graph).serialize(format="json-ld", context=dict(PREFIXES))
-    document = json.loads(text)
-    if "@graph" in document:  # absent when the graph has a single node
-        document["@graph"] = sorted(document["@graph"], key=lambda node: node.get("@id", ""))
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
 def catalogue_files(graph: Graph) -> dict[str, bytes]:
     """Path → content of the three catalogue files."""
-    return {fmt.path: serialize(graph, fmt) for fmt in FORMATS}
+    copy = ordered(graph)
+    return {fmt.path: _write(copy, fmt) for fmt in FORMATS}
