@@ -39,6 +39,11 @@ DATASET_TYPE = "Jeu de données"
 # make the catalogue, the home page and every theme page match nearly every query.
 EXCLUDE_SELECTORS = ".card-list"
 TIMEOUT_S = 600
+# Parts of the bundle the site never loads (it has its own UI in theme/static/js/search.js,
+# and one language): Pagefind's ready-made UIs, its highlighter, its language-less engine.
+UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+          "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js",
+          "wasm.unknown.pagefind")
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,8 @@ def run_pagefind(site: Path, command: list[str] | None = None) -> tuple[IndexSta
             f"{_tail(output) or '(no output)'}",
             hint="Pages are indexed from their <main data-pagefind-body> (theme/templates/base.html): "
                  "check that it is still there.")]
+    for name in UNUSED:
+        (bundle / name).unlink(missing_ok=True)
     files = [p for p in bundle.rglob("*") if p.is_file()]
     pages = len(list((bundle / "fragment").glob("*")))
     stats = IndexStats(pages=pages, files=len(files), bytes=sum(p.stat().st_size for p in files),
