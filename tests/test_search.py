@@ -21,15 +21,20 @@ from pipeline.errors import BuildRefused
 from pipeline.extensions import search as search_module
 from pipeline.extensions.facets import collect_facets, sort_key
 from pipeline.extensions.search import (
+    UNUSED,
     WHOLE_TERRITORY,
+    SearchData,
     canton_labels,
     dataset_filters,
     filter_groups,
+    filters_index,
+    page_ids,
     run_pagefind,
+    write_filters,
 )
 from pipeline.text import slugify
 from pipeline.vocab import FREQUENCIES, THEMES
-from tests.conftest import PELICAN_CONF, ROOT
+from tests.conftest import PELICAN_CONF, ROOT, tree_digest
 
 SETTINGS = load_settings(ROOT / "site.yaml")
 
@@ -97,9 +102,9 @@ def test_dataset_filters_and_the_search_page_groups_agree() -> None:
     b = fake("b", ["collèges", "bio"], frequency="punctual", formats=("CSV", "GeoJSON"))
     facets = collect_facets([a, b])
     assert dataset_filters(a, facets, SETTINGS) == (
-        ("theme", "Éducation"), ("keyword", "Collèges"), ("format", "CSV"), ("format", "Parquet"),
-        ("format", "JSON"), ("publisher", "Département du Nord"), ("canton", "Cambrai"),
-        ("frequency", "Annuelle"),
+        ("type", "Jeu de données"), ("theme", "Éducation"), ("keyword", "Collèges"),
+        ("format", "CSV"), ("format", "Parquet"), ("format", "JSON"),
+        ("publisher", "Département du Nord"), ("canton", "Cambrai"), ("frequency", "Annuelle"),
     )
     groups = {g.key: g for g in filter_groups([a, b], facets, SETTINGS)}
     assert list(groups) == ["theme", "keyword", "format", "publisher", "canton", "frequency"]
@@ -120,7 +125,7 @@ def test_dataset_filters_and_the_search_page_groups_agree() -> None:
 TINY_PAGE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>t</title></head>
 <body><main data-pagefind-body><h1>Lieux de médiation numérique</h1>
 <p>Les lieux où se faire aider pour les démarches en ligne.</p>
-<div hidden data-pagefind-ignore><span data-pagefind-filter="canton:Tout le département"></span></div>
+<div hidden data-pagefind-ignore><span data-pagefind-meta="formats:CSV, Parquet"></span></div>
 </main></body></html>"""
 
 
@@ -138,6 +143,44 @@ def test_pagefind_indexes_a_site_and_replaces_an_old_bundle(tmp_path: Path) -> N
     entry = json.loads((tmp_path / "pagefind" / "pagefind-entry.json").read_text())
     assert set(entry["languages"]) == {"fr"}
     assert not stale.exists()
+    assert not any((tmp_path / "pagefind" / name).exists() for name in UNUSED)
+    assert list(page_ids(tmp_path / "pagefind")) == ["/jeu/"]
+
+
+def test_two_pagefind_runs_on_one_site_write_the_same_bytes(tmp_path: Path) -> None:
+    """Builds are reproducible: Pagefind's output must be too (its filter index is not,
+    which is why the site keeps its filters in recherche/filtres.json)."""
+    digests = []
+    for run in ("a", "b"):
+        site = tmp_path / run
+        for slug, title in (("jeu", "Lieux de médiation numérique"), ("autre", "Budget primitif")):
+            (site / slug).mkdir(parents=True)
+            (site / slug / "index.html").write_text(TINY_PAGE.replace("Lieux de médiation numérique",
+                                                                      title), encoding="utf-8")
+        assert run_pagefind(site)[1] == []
+        digests.append(tree_digest(site))
+    assert digests[0] == digests[1]
+
+
+def test_the_filters_file_gives_each_dataset_its_pagefind_id_and_values(tmp_path: Path) -> None:
+    a = fake("a", ["Collèges"], spatial=["canton:5909"])
+    a.dataset.description = "Premier jeu. Avec une **suite**."
+    facets = collect_facets([a])
+    data = SearchData(groups=(), dataset_filters={"a": dataset_filters(a, facets, SETTINGS)})
+    index = json.loads(filters_index([a], data, {"/jeux-de-donnees/a/": "fr_123"}))
+    assert index == {"datasets": [{
+        "id": "fr_123", "url": "jeux-de-donnees/a/", "title": "A", "theme": "Finances",
+        "formats": "CSV, Parquet, JSON", "summary": "Premier jeu. Avec une suite.",
+        "filters": {"type": ["Jeu de données"], "theme": ["Finances"], "keyword": ["Collèges"],
+                    "format": ["CSV", "Parquet", "JSON"], "publisher": ["Département du Nord"],
+                    "canton": ["Cambrai"], "frequency": ["Annuelle"]},
+    }]}
+    # A dataset page Pagefind did not index is an error, not a silently missing dataset.
+    (tmp_path / "jeu").mkdir()
+    (tmp_path / "jeu" / "index.html").write_text(TINY_PAGE, encoding="utf-8")
+    assert run_pagefind(tmp_path)[1] == []
+    [problem] = write_filters(tmp_path, [a], data)
+    assert problem.code == "search-filters" and "missing from the search index: a" in problem.message
 
 
 def test_a_failing_pagefind_is_an_error_with_its_output(tmp_path: Path) -> None:
@@ -205,8 +248,9 @@ def test_the_sample_site_has_a_french_pagefind_index(sample) -> None:
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert set(entry["languages"]) == {"fr"}
     assert entry["languages"]["fr"]["page_count"] > len(result.site.datasets)
-    assert any((bundle / "index").iterdir()) and any((bundle / "filter").iterdir())
+    assert any((bundle / "index").iterdir())
     assert len(list((bundle / "fragment").iterdir())) == entry["languages"]["fr"]["page_count"]
+    assert not any((bundle / name).exists() for name in UNUSED)
 
 
 @pytest.mark.slow
@@ -245,20 +289,41 @@ def test_facet_index_pages_link_every_value_with_its_count(sample) -> None:
 
 
 @pytest.mark.slow
-def test_dataset_pages_link_their_keywords_and_publisher_and_carry_the_filters(sample) -> None:
+def test_dataset_pages_link_their_keywords_and_publisher_and_give_their_formats(sample) -> None:
     output, _ = sample
     html = page(output, "jeux-de-donnees/instances-participatives/")
     assert '<a href="/mots-cles/participation-citoyenne/">participation citoyenne</a>' in html
     assert '<a href="/producteurs/departement-du-nord/">Département du Nord</a>' in html
-    for attribute in ('data-pagefind-filter="theme:Participation"',
-                      'data-pagefind-filter="canton:Tout le département"',
-                      'data-pagefind-filter="canton:Armentières"',
-                      'data-pagefind-filter="keyword:conseil départemental des jeunes"',
-                      'data-pagefind-filter="frequency:Irrégulière"',
-                      'data-pagefind-filter="format:Parquet"',
-                      'data-pagefind-filter="type:Jeu de données"',
-                      'data-pagefind-meta="formats:CSV, Parquet, JSON"'):
-        assert attribute in html, attribute
+    assert 'data-pagefind-meta="theme:Participation"' in html
+    assert 'data-pagefind-meta="formats:CSV, Parquet, JSON"' in html
+
+
+@pytest.mark.slow
+def test_no_page_uses_pagefind_filters(sample) -> None:
+    """Pagefind's filter index differs from one run to the next: one data-pagefind-filter
+    anywhere and two builds of one commit are no longer identical."""
+    output, _ = sample
+    users = [p.relative_to(output).as_posix() for p in output.rglob("*.html")
+             if "data-pagefind-filter" in p.read_text(encoding="utf-8")]
+    assert users == []
+    assert not (output / "pagefind" / "filter").exists()
+
+
+@pytest.mark.slow
+def test_the_filters_file_lists_every_dataset_with_its_page_id(sample) -> None:
+    output, result = sample
+    index = json.loads((output / "recherche" / "filtres.json").read_text(encoding="utf-8"))
+    by_url = {d["url"]: d for d in index["datasets"]}
+    assert set(by_url) == {f"jeux-de-donnees/{p.slug}/" for p in result.site.datasets}
+    for dataset in index["datasets"]:
+        assert (output / "pagefind" / "fragment" / f"{dataset['id']}.pf_fragment").is_file()
+    instances = by_url["jeux-de-donnees/instances-participatives/"]["filters"]
+    assert instances["canton"] == [WHOLE_TERRITORY, "Armentières"]
+    assert instances["frequency"] == ["Irrégulière"] and instances["theme"] == ["Participation"]
+    assert "conseil départemental des jeunes" in instances["keyword"]
+    assert by_url["jeux-de-donnees/registre-deontologie/"]["filters"]["canton"] == [
+        "Cambrai", "Douai", "Lille-1", "Maubeuge", "Wormhout"]
+    assert "canton" not in by_url["jeux-de-donnees/comptages-routiers-horaires/"]["filters"]  # communes
 
 
 @pytest.mark.slow

@@ -8,12 +8,21 @@ refuses the build.
 The page recherche/ runs the query of ?q= (the header's search form) with the JS API and
 theme/static/js/search.js; filters by theme, keyword, format, publisher, canton and update
 frequency are checkboxes. Without JavaScript it says so and offers the catalogue's plain
-links (themes, keywords, publishers…). Dataset pages carry their filter values and
-formats in a hidden partial (search/dataset_meta.html): Pagefind reads attributes, not CSS.
+links (themes, keywords, publishers…). Dataset pages give Pagefind their theme and
+formats (data-pagefind-meta, in search/dataset_meta.html) to show with each result.
+
+The filters are not Pagefind's (data-pagefind-filter): Pagefind 1.5 writes its filter
+index in a different order at every run, and two builds of one commit must be identical.
+They live in recherche/filtres.json instead: every dataset with its filter values and the
+id Pagefind gives its page (the name of the page's fragment), so the browser filters
+Pagefind's results by id without loading them, and lists datasets by filter alone
+without searching.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import shutil
 import subprocess
 import sys
@@ -27,13 +36,16 @@ from pipeline.extensions.base import BaseExtension, BuildContext, Contribution, 
 from pipeline.extensions.facets import FacetsData, collect_facets, frequency_label, sort_key
 from pipeline.model import PublishedDataset
 from pipeline.report import Problem
+from pipeline.site import dataset_url
+from pipeline.text import first_sentence
 from pipeline.vocab import THEMES
 
 BUNDLE_DIR = "pagefind"
 SEARCH_URL = "recherche/"
+FILTERS_FILE = "recherche/filtres.json"
 LANGUAGE = "fr"
 WHOLE_TERRITORY = "Tout le département"
-# The filter that tells dataset pages from the others ("only datasets", datasets first).
+# The filter that tells dataset pages from the others ("only datasets").
 DATASET_TYPE = "Jeu de données"
 # Parts of pages left out of the index: dataset cards repeat the dataset pages, and would
 # make the catalogue, the home page and every theme page match nearly every query.
@@ -69,10 +81,11 @@ class SearchData:
     dataset_filters: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     bundle: str = BUNDLE_DIR
     url: str = SEARCH_URL
-    dataset_type: str = DATASET_TYPE  # the "type" filter of every dataset page
+    filters_file: str = FILTERS_FILE
+    dataset_type: str = DATASET_TYPE  # the "type" filter of every dataset
 
     def filters_for(self, slug: str) -> tuple[tuple[str, str], ...]:
-        """(key, value) pairs of one dataset, for its data-pagefind-filter attributes."""
+        """(key, value) pairs of one dataset, as the search page's checkboxes name them."""
         return self.dataset_filters.get(slug, ())
 
 
@@ -96,7 +109,7 @@ def canton_labels(published: PublishedDataset, settings: SiteSettings) -> list[s
 def dataset_filters(published: PublishedDataset, facets: FacetsData,
                     settings: SiteSettings) -> tuple[tuple[str, str], ...]:
     d = published.dataset
-    pairs: list[tuple[str, str]] = [("theme", d.theme.label)]
+    pairs: list[tuple[str, str]] = [("type", DATASET_TYPE), ("theme", d.theme.label)]
     # Keywords and publishers under their facet's spelling, so that two spellings of one
     # keyword are one checkbox.
     for keyword in d.keywords:
@@ -188,20 +201,87 @@ def run_pagefind(site: Path, command: list[str] | None = None) -> tuple[IndexSta
     return stats, []
 
 
+FRAGMENT_HEADER = b"pagefind_dcd"
+
+
+def page_ids(bundle: Path) -> dict[str, str]:
+    """Pagefind's id of every indexed page, by URL ("/jeux-de-donnees/x/" → "fr_1a2b3c4").
+
+    A page's id is the name of its fragment: gzipped, a header, then JSON with its url.
+    Raises ValueError when a fragment is not in that shape (another Pagefind version).
+    """
+    ids = {}
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = path.read_bytes()
+        if not data.startswith(FRAGMENT_HEADER):
+            data = gzip.decompress(data)
+        if not data.startswith(FRAGMENT_HEADER):
+            raise ValueError(f"{path.name} does not start with {FRAGMENT_HEADER.decode()}")
+        ids[json.loads(data[len(FRAGMENT_HEADER):])["url"]] = path.name.removesuffix(".pf_fragment")
+    return ids
+
+
+def filters_index(datasets: Iterable[PublishedDataset], data: SearchData, ids: Mapping[str, str],
+                  site_path: str = "/") -> bytes:
+    """recherche/filtres.json: every dataset, its Pagefind id and its filter values."""
+    entries = []
+    for published in sorted(datasets, key=lambda p: sort_key(p.dataset.title)):
+        url = dataset_url(published.slug)
+        filters: dict[str, list[str]] = {}
+        for key, value in data.filters_for(published.slug):
+            filters.setdefault(key, []).append(value)
+        entries.append({
+            "id": ids[site_path + url],
+            "url": url,
+            "title": published.dataset.title,
+            "theme": published.dataset.theme.label,
+            "formats": ", ".join(published.formats),
+            "summary": first_sentence(published.dataset.description, 180),
+            "filters": filters,
+        })
+    text = json.dumps({"datasets": entries}, ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode("utf-8")
+
+
+def write_filters(output: Path, datasets: Iterable[PublishedDataset], data: SearchData) -> list[Problem]:
+    datasets = tuple(datasets)
+    try:
+        ids = page_ids(output / BUNDLE_DIR)
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        return [Problem("error", "search-filters",
+                        f"Could not read the pages of Pagefind's index ({exc}).",
+                        hint="pipeline/extensions/search.py reads Pagefind 1.x fragments; check "
+                             "the installed Pagefind version (pip show pagefind).")]
+    missing = [p.slug for p in datasets if "/" + dataset_url(p.slug) not in ids]
+    if missing:
+        return [Problem("error", "search-filters",
+                        f"Dataset pages missing from the search index: {', '.join(missing)}.",
+                        hint="Dataset pages are indexed from their <main data-pagefind-body>; "
+                             "check theme/templates/base.html and dataset.html.")]
+    target = output / FILTERS_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(filters_index(datasets, data, ids))
+    return []
+
+
 class SearchExtension(BaseExtension):
     name = "search"
     order = 95  # after the other extensions: it indexes what they wrote
 
     def __init__(self) -> None:
-        self.last_stats: IndexStats | None = None
+        self.last_stats: IndexStats | None = None  # of the last index written (bench, reports)
 
-    def prepare(self, context: BuildContext) -> Contribution:
+    @staticmethod
+    def search_data(context: BuildContext) -> SearchData:
         facets = collect_facets(context.datasets)
-        data = SearchData(
+        return SearchData(
             groups=filter_groups(context.datasets, facets, context.settings),
             dataset_filters={p.slug: dataset_filters(p, facets, context.settings)
                              for p in context.datasets},
         )
+
+    def prepare(self, context: BuildContext) -> Contribution:
+        data = self.search_data(context)
         return Contribution(
             self.name,
             data=data,
@@ -213,7 +293,9 @@ class SearchExtension(BaseExtension):
     def after_render(self, context: BuildContext, output: Path) -> list[Problem]:
         stats, problems = run_pagefind(output)
         self.last_stats = stats
-        return problems
+        if problems:
+            return problems
+        return write_filters(output, context.datasets, self.search_data(context))
 
 
 EXTENSION = SearchExtension()

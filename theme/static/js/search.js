@@ -1,10 +1,16 @@
 /* The search page (recherche/): Pagefind's JS API with our own form, filters and result list.
  *
  * Everything comes from the site itself: the Pagefind bundle in /pagefind/ (its JS, its
- * WASM engine, run in its own same-origin worker, and the index fragments). The query and
- * the ticked filters live in the URL (?q=…&theme=…), so the header's search form, the back
- * button and a shared link all give the same results. Without this script the page offers
- * plain links instead (the markup's [data-search-nojs] block).
+ * WASM engine, run in its own same-origin worker, and the index fragments) and the
+ * datasets' filter values in recherche/filtres.json (Pagefind's own filter index is not
+ * reproducible from one build to the next). The query and the ticked filters live in the
+ * URL (?q=…&theme=…), so the header's search form, a reload and a shared link all give the
+ * same results. Without this script the page offers plain links instead ([data-search-nojs]).
+ *
+ * - words, no filter: every page Pagefind finds, datasets first;
+ * - words and filters: the datasets found that match the filters;
+ * - filters alone: the datasets that match them, by title, without Pagefind.
+ * Within a group, ticked values add up (any of them); groups narrow each other.
  */
 (function () {
   "use strict";
@@ -24,32 +30,41 @@
   var IDLE = "Saisissez un ou plusieurs mots, ou cochez un filtre.";
   // Dataset pages are long (previews, profiles): penalise length less than Pagefind does.
   var RANKING = { pageLength: 0.2 };
-  var DATASETS = { type: { any: ["Jeu de données"] } }; // set by search/dataset_meta.html
 
-  var engine = null; // the Pagefind module, once loaded
-  var results = []; // results of the current search, not yet loaded beyond `shown`
+  var engine = null; // Promise of the Pagefind module
+  var catalogue = null; // Promise of {datasets: [...], byId: {...}}
+  var items = []; // what the current search found: {result} (Pagefind) or {dataset} (filters)
   var shown = 0;
   var generation = 0; // a newer search makes older answers stale
   var timer = null;
 
-  function setNojs(visible) {
-    for (var i = 0; i < nojs.length; i++) nojs[i].hidden = !visible;
-    app.hidden = visible;
-  }
-
-  function load() {
+  function loadEngine() {
     if (!engine) {
       engine = import(app.dataset.bundle + "pagefind.js").then(function (pagefind) {
         return pagefind.options({ baseUrl: app.dataset.baseUrl, excerptLength: 24, ranking: RANKING })
-          .then(function () { return pagefind.filters(); }) // loads the filters: searches count them
           .then(function () { return pagefind; });
       });
     }
     return engine;
   }
 
+  function loadCatalogue() {
+    if (!catalogue) {
+      catalogue = fetch(app.dataset.filters, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      }).then(function (data) {
+        var byId = {};
+        data.datasets.forEach(function (dataset) { byId[dataset.id] = dataset; });
+        return { datasets: data.datasets, byId: byId };
+      });
+    }
+    return catalogue;
+  }
+
   function failed() {
     engine = null;
+    catalogue = null;
     status.textContent = "La recherche n'a pas pu se charger. Parcourez le catalogue avec les liens ci-dessous.";
     list.replaceChildren();
     more.hidden = true;
@@ -84,12 +99,11 @@
     }
   }
 
-  function filters() {
+  function chosenFilters() {
     var chosen = {};
     boxes.forEach(function (box) {
       if (!box.checked) return;
-      if (!chosen[box.name]) chosen[box.name] = { any: [] };
-      chosen[box.name].any.push(box.value);
+      (chosen[box.name] = chosen[box.name] || []).push(box.value);
     });
     return chosen;
   }
@@ -102,11 +116,30 @@
     });
   }
 
-  function updateCounts(counts) {
+  // ---- filters ------------------------------------------------------------------------
+
+  function matches(dataset, chosen, except) {
+    return Object.keys(chosen).every(function (key) {
+      if (key === except) return true;
+      var values = dataset.filters[key] || [];
+      return chosen[key].some(function (value) { return values.indexOf(value) !== -1; });
+    });
+  }
+
+  // How many of `datasets` each checkbox would give: a group's counts ignore its own ticks.
+  function updateCounts(datasets, chosen) {
+    var counts = {};
     boxes.forEach(function (box) {
-      var span = box.parentNode.querySelector("[data-count]");
-      var values = counts && counts[box.name];
-      span.textContent = values ? "(" + (values[box.value] || 0) + ")" : "";
+      if (!counts[box.name]) {
+        counts[box.name] = {};
+        datasets.forEach(function (dataset) {
+          if (!matches(dataset, chosen, box.name)) return;
+          (dataset.filters[box.name] || []).forEach(function (value) {
+            counts[box.name][value] = (counts[box.name][value] || 0) + 1;
+          });
+        });
+      }
+      box.parentNode.querySelector("[data-count]").textContent = "(" + (counts[box.name][box.value] || 0) + ")";
     });
   }
 
@@ -132,42 +165,49 @@
     });
   }
 
-  function render(data) {
-    var meta = data.meta || {};
-    var item = element("li", "search-result" + (meta.formats ? " search-result--dataset" : ""));
+  function render(url, title, theme, formats, excerpt) {
+    var item = element("li", "search-result" + (formats ? " search-result--dataset" : ""));
     var heading = element("h3", "search-result__title");
-    var link = element("a", "", meta.title || data.url);
-    link.href = data.url;
+    var link = element("a", "", title || url);
+    link.href = url;
     heading.append(link);
     item.append(heading);
-    if (meta.theme || meta.formats) {
+    if (theme || formats) {
       var facts = element("p", "search-result__meta");
-      if (meta.theme) {
+      if (theme) {
         facts.append(element("span", "visually-hidden", "Thème : "));
-        facts.append(element("span", "badge", meta.theme));
+        facts.append(element("span", "badge", theme));
       }
-      if (meta.formats) facts.append(document.createTextNode(" Formats : " + meta.formats));
+      if (formats) facts.append(document.createTextNode(" Formats : " + formats));
       item.append(facts);
     }
-    var excerpt = element("p", "search-result__excerpt");
-    appendExcerpt(excerpt, data.excerpt);
-    item.append(excerpt);
+    var text = element("p", "search-result__excerpt");
+    excerpt(text);
+    item.append(text);
     return item;
   }
 
+  function load(item) {
+    if (item.dataset) {
+      var d = item.dataset;
+      return Promise.resolve(render(app.dataset.baseUrl + d.url, d.title, d.theme, d.formats,
+        function (target) { target.textContent = d.summary; }));
+    }
+    return item.result.data().then(function (data) {
+      var meta = data.meta || {};
+      return render(data.url, meta.title, meta.theme, meta.formats,
+        function (target) { appendExcerpt(target, data.excerpt); });
+    });
+  }
+
   function showMore(current, focusFirst) {
-    var slice = results.slice(shown, shown + PAGE);
-    return Promise.all(slice.map(function (result) { return result.data(); })).then(function (pages) {
+    var slice = items.slice(shown, shown + PAGE);
+    return Promise.all(slice.map(load)).then(function (rendered) {
       if (current !== generation) return;
-      var first = null;
-      pages.forEach(function (data) {
-        var item = render(data);
-        first = first || item.querySelector("a");
-        list.append(item);
-      });
+      rendered.forEach(function (item) { list.append(item); });
       shown += slice.length;
-      more.hidden = shown >= results.length;
-      if (focusFirst && first) first.focus();
+      more.hidden = shown >= items.length;
+      if (focusFirst && rendered.length) rendered[0].querySelector("a").focus();
     });
   }
 
@@ -185,59 +225,51 @@
     return text + ", dont " + plural(datasets, "jeu de données", "jeux de données") + " en tête de liste.";
   }
 
-  // How many results each checkbox would give. Values of one group add up (any of them),
-  // groups narrow each other: a group's counts come from a search without its own ticks.
-  function counts(pagefind, q, chosen, base) {
-    var result = Object.assign({}, base);
-    return Promise.all(Object.keys(chosen).map(function (key) {
-      var others = Object.assign({}, chosen);
-      delete others[key];
-      var found = q || Object.keys(others).length
-        ? pagefind.search(q || null, { filters: others }).then(function (r) { return r && r.filters; })
-        : pagefind.filters();
-      return found.then(function (values) {
-        if (values && values[key]) result[key] = values[key];
-      });
-    })).then(function () { return result; });
+  function show(current, found, datasetCount, q, filterCount) {
+    items = found;
+    shown = 0;
+    list.replaceChildren();
+    more.hidden = true;
+    status.textContent = describe(items.length, datasetCount, q, filterCount);
+    return showMore(current, false);
   }
 
   function search() {
     var current = ++generation;
     var q = input.value.trim();
-    var chosen = filters();
+    var chosen = chosenFilters();
     var filterCount = boxes.filter(function (box) { return box.checked; }).length;
     writeUrl();
     updateSelected();
-    return load().then(function (pagefind) {
-      if (!q && !filterCount) {
-        return pagefind.filters().then(function (counts) {
-          if (current !== generation) return;
-          results = [];
-          shown = 0;
+    return loadCatalogue().then(function (cat) {
+      if (!q) {
+        if (current !== generation) return;
+        updateCounts(cat.datasets, chosen);
+        if (!filterCount) {
+          items = [];
           list.replaceChildren();
           more.hidden = true;
           status.textContent = IDLE;
-          updateCounts(counts);
-        });
+          return;
+        }
+        var listed = cat.datasets.filter(function (d) { return matches(d, chosen); });
+        return show(current, listed.map(function (d) { return { dataset: d }; }), listed.length, q, filterCount);
       }
-      // Datasets first, then the other pages (news, projects…), each in Pagefind's order.
-      var onlyDatasets = Object.assign({}, chosen, DATASETS);
-      return Promise.all([
-        pagefind.search(q || null, { filters: chosen }),
-        pagefind.search(q || null, { filters: onlyDatasets }),
-      ]).then(function (found) {
-        var all = found[0];
-        var datasets = found[1];
-        if (current !== generation || !all || !datasets) return;
-        var first = {};
-        datasets.results.forEach(function (result) { first[result.id] = true; });
-        results = datasets.results.concat(all.results.filter(function (result) { return !first[result.id]; }));
-        shown = 0;
-        list.replaceChildren();
-        status.textContent = describe(results.length, datasets.results.length, q, filterCount);
-        return Promise.all([showMore(current, false), counts(pagefind, q, chosen, all.filters)]);
-      }).then(function (done) {
-        if (done && current === generation) updateCounts(done[1]);
+      return loadEngine().then(function (pagefind) {
+        return pagefind.search(q);
+      }).then(function (found) {
+        if (current !== generation || !found) return;
+        var datasets = [];
+        var others = [];
+        found.results.forEach(function (result) {
+          var dataset = cat.byId[result.id];
+          if (dataset) datasets.push({ result: result, entry: dataset });
+          else others.push({ result: result });
+        });
+        updateCounts(datasets.map(function (item) { return item.entry; }), chosen);
+        var kept = datasets.filter(function (item) { return matches(item.entry, chosen); });
+        var all = filterCount ? kept : kept.concat(others);
+        return show(current, all, kept.length, q, filterCount);
       });
     }).catch(failed);
   }
@@ -249,7 +281,8 @@
 
   // ---- wiring -------------------------------------------------------------------------
 
-  setNojs(false);
+  for (var i = 0; i < nojs.length; i++) nojs[i].hidden = true;
+  app.hidden = false;
   readUrl();
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -263,6 +296,5 @@
     search();
   });
   more.addEventListener("click", function () { showMore(generation, true); });
-  window.addEventListener("popstate", function () { readUrl(); search(); });
   search();
 })();
