@@ -83,12 +83,10 @@ class _Builder:
     def __init__(self, settings: SiteSettings) -> None:
         self.settings = settings
         self.iris = SiteIRIs(settings)
-        self.graph = Graph(bind_namespaces="none")
-        for prefix, namespace in PREFIXES.items():
-            self.graph.bind(prefix, namespace)
+        self.triples: set[tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]] = set()
 
     def add(self, subject: URIRef | BNode, predicate: URIRef, value: URIRef | BNode | Literal) -> None:
-        self.graph.add((subject, predicate, value))
+        self.triples.add((subject, predicate, value))
 
     # ---- vocabulary terms, typed and labelled ------------------------------------------
 
@@ -271,11 +269,26 @@ class _Builder:
         return node
 
 
+def ordered_graph(triples: Iterable[tuple]) -> Graph:
+    """A graph whose store keeps the sorted order of its triples, with our prefixes only.
+
+    rdflib's default store keeps triples in sets, whose order changes with Python's hash
+    seed; its RDF/XML and JSON-LD serialisers write subjects in store order. SimpleMemory
+    is made of dictionaries, which keep the order triples were added in.
+    """
+    graph = Graph(store="SimpleMemory", bind_namespaces="none")
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    for triple in sorted(triples, key=lambda t: tuple(term.n3() for term in t)):
+        graph.add(triple)
+    return graph
+
+
 def catalogue_graph(settings: SiteSettings, datasets: Iterable[PublishedDataset],
                     build_date: datetime) -> Graph:
-    """The whole catalogue; settings.base_url must be set (IRIs are absolute)."""
+    """The whole catalogue, in sorted order (ready to serialise); settings.base_url must be set."""
     if not settings.base_url:
         raise ValueError("settings.base_url is empty: a DCAT catalogue needs absolute IRIs")
     builder = _Builder(settings)
     builder.catalogue(sorted(datasets, key=lambda d: d.slug), build_date)
-    return builder.graph
+    return ordered_graph(builder.triples)

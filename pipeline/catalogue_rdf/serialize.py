@@ -1,16 +1,19 @@
 """The catalogue graph as files: Turtle, JSON-LD and RDF/XML, stable byte for byte.
 
-rdflib's RDF/XML and JSON-LD serialisers write subjects in the order of the store, and its
-default store keeps triples in sets, whose order changes with Python's hash seed from one
-process to the next (the JSON-LD one even walks a set of subjects: its nodes are sorted
-by @id afterwards). Each serialisation therefore reads a copy of the graph in a
-dictionary-based store (SimpleMemory, insertion-ordered) filled in sorted order; blank
-nodes have fixed identifiers (graph.py). Two builds of the same commit give the same three
-files, byte for byte.
+rdflib's RDF/XML and JSON-LD serialisers write subjects in the order of the graph's store,
+which by default is made of sets whose order changes with Python's hash seed. They are
+given graphs in an insertion-ordered store filled in sorted order (graph.ordered_graph:
+catalogue_graph returns one; `ordered` copies any other graph), and the JSON-LD one even
+walks a set of subjects, so its nodes are sorted by @id afterwards. Blank nodes have fixed
+identifiers (graph.py). Two builds of the same commit give the same three files, byte for
+byte.
 
-No Hydra paging: the catalogue is one document per format. data.gouv.fr pages only
-catalogues that say they are paged; one document stays reasonable well beyond the 1,000
-datasets a départemental portal could publish (about 4 kB of Turtle per dataset).
+No Hydra paging: the catalogue is one document per format. Harvesters (data.gouv.fr
+included) follow Hydra pages only when a catalogue says it is paged, and one document
+stays reasonable for the few hundred datasets a départemental portal publishes: 6 to 13 kB
+of Turtle per dataset, so about 10 MB per format for 1,000 datasets, which rdflib writes
+in tens of seconds. Beyond that, paging (hydra:PartialCollectionView) would be the next
+step.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 
 from rdflib import Graph
 
-from pipeline.catalogue_rdf.graph import PREFIXES
+from pipeline.catalogue_rdf.graph import PREFIXES, ordered_graph
 
 
 @dataclass(frozen=True)
@@ -39,13 +42,8 @@ FORMATS = (
 
 
 def ordered(graph: Graph) -> Graph:
-    """A copy of graph whose triples were added in sorted order, with our prefixes only."""
-    copy = Graph(store="SimpleMemory", bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        copy.bind(prefix, namespace)
-    for triple in sorted(graph, key=lambda t: tuple(term.n3() for term in t)):
-        copy.add(triple)
-    return copy
+    """A copy of any graph in sorted, insertion-ordered form, with our prefixes only."""
+    return ordered_graph(graph)
 
 
 def serialize(graph: Graph, fmt: CatalogueFormat) -> bytes:
@@ -64,6 +62,5 @@ def _write(copy: Graph, fmt: CatalogueFormat) -> bytes:
 
 
 def catalogue_files(graph: Graph) -> dict[str, bytes]:
-    """Path → content of the three catalogue files."""
-    copy = ordered(graph)
-    return {fmt.path: _write(copy, fmt) for fmt in FORMATS}
+    """Path → content of the three catalogue files of a graph made by catalogue_graph."""
+    return {fmt.path: _write(graph, fmt) for fmt in FORMATS}
