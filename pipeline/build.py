@@ -90,7 +90,7 @@ def validate(
         settings = load_settings(paths.settings_file)
         result.report.extend(check_contrast(settings))
     with stages.stage("discover"):
-        datasets, problems = discover(paths.datasets, settings, SchemaCache(paths.root / "schemas"),
+        datasets, problems = discover(paths.datasets, settings, SchemaCache.for_project(paths.root, settings),
                                       only)
         result.report.extend(problems)
     with stages.stage("validate and convert"):
@@ -135,6 +135,7 @@ def build(
         result.report.extend(_unknown_kinds(site, extensions))
         for contribution in contributions:
             result.report.extend(contribution.problems)
+            result.report.notes.extend(contribution.notes)
         if result.report.failed(strict):
             raise BuildRefused(result.report, strict)
         site = _with_contributions(site, contributions)

@@ -55,6 +55,8 @@ class Contribution:
     pages: tuple[Page, ...] = ()
     files: tuple[GeneratedFile, ...] = ()
     problems: tuple[Problem, ...] = ()
+    # Informational lines for the build report: they never fail a build, even --strict.
+    notes: tuple[str, ...] = ()
     nav: tuple[NavLink, ...] = ()
     # Templates included in every page's <head> (e.g. a link to the DCAT catalogue).
     head_partials: tuple[str, ...] = ()

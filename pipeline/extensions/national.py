@@ -23,7 +23,7 @@ never refuses a build.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline.extensions.base import BaseExtension, BuildContext, Contribution
 from pipeline.national.conformity import VALIDATA, ResourceConformity, applies, check_resource
@@ -53,13 +53,6 @@ class NationalData:
 
 
 @dataclass(frozen=True)
-class NationalContribution(Contribution):
-    """A Contribution with the report's informational lines. Until Contribution has `notes`
-    and build.py adds them to the report, they are also in opendata.extras["national"]."""
-
-    notes: tuple[str, ...] = field(default=())
-
-
 class NationalExtension(BaseExtension):
     name = "national"
     order = 40
@@ -87,7 +80,7 @@ class NationalExtension(BaseExtension):
                     notes.extend(report.notes())
             if conformity:
                 by_dataset[published.slug] = DatasetNational(tuple(conformity), tuple(deadlines))
-        return NationalContribution(
+        return Contribution(
             self.name,
             data=NationalData(by_dataset, tuple(notes)),
             problems=tuple(problems),

@@ -56,6 +56,6 @@ def history_for(context: BuildContext) -> RepositoryHistory:
     if _current and _current[0][0] is context:
         return _current[0][1]
     history = read_history(context.paths.datasets, [d.slug for d in context.datasets],
-                           context.paths.cache, SchemaCache(context.paths.root / "schemas"))
+                           context.paths.cache, SchemaCache.for_project(context.paths.root, context.settings))
     _current[:] = [(context, history)]
     return history
