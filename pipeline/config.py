@@ -25,6 +25,18 @@ class Canton:
 
         return slugify(self.name)
 
+    @property
+    def label(self) -> str:
+        """« canton d'Armentières », « canton du Cateau-Cambrésis », « canton de Lille-1 »."""
+        name = self.name
+        if name.startswith("Le "):
+            return f"canton du {name[3:]}"
+        if name.startswith("La "):
+            return f"canton de la {name[3:]}"
+        if name[:1] in set("AEIOUYÉÈÊÂÎÔŒ"):
+            return f"canton d'{name}"
+        return f"canton de {name}"
+
 
 @dataclass(frozen=True)
 class Territory:

@@ -62,7 +62,7 @@ class SiteData:
             return f"Département du {territory.name} ({code})"
         if kind == "canton":
             canton = territory.canton(code)
-            return f"Canton de {canton.name} ({code})" if canton else f"Canton {code}"
+            return f"{canton.label[:1].upper()}{canton.label[1:]} ({code})" if canton else f"Canton {code}"
         if kind == "commune":
             return f"Commune (code INSEE {code})"
         if kind == "departement":

@@ -66,15 +66,7 @@ def canton_of(settings: SiteSettings, code: str | None) -> Canton | None:
 
 
 def canton_label(canton: Canton) -> str:
-    """« canton d'Armentières », « canton du Cateau-Cambrésis », « canton de Lille-1 »."""
-    name = canton.name
-    if name.startswith("Le "):
-        return f"canton du {name[3:]}"
-    if name.startswith("La "):
-        return f"canton de la {name[3:]}"
-    if name[:1] in set("AEIOUYÉÈÊÂÎÔŒ"):
-        return f"canton d'{name}"
-    return f"canton de {name}"
+    return canton.label
 
 
 def missing_resource(published: PublishedDataset, resource: str, kind: str) -> Problem:
