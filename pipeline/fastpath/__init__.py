@@ -64,9 +64,9 @@ from frictionless import FrictionlessException
 
 from pipeline.fastpath.cells import Interner
 from pipeline.fastpath.engine import Crash, FastResult, read_keys, validate_resource
-from pipeline.fastpath.reader import Unsupported
+from pipeline.fastpath.reader import BLOCK_SIZE, Unsupported
 
-__all__ = ["Crash", "TaskResult", "Unsupported", "validate_package"]
+__all__ = ["BLOCK_SIZE", "Crash", "TaskResult", "Unsupported", "validate_package"]
 
 
 @dataclass
@@ -89,9 +89,10 @@ class PackageResult:
 
 def validate_package(package: Any, checklist: Any, *, error_limit: int, max_cell_chars: int,
                      cell_size_error: Callable[..., Any], keep_typed: bool = False,
-                     fast: bool = True) -> PackageResult:
+                     fast: bool = True, block_size: int = BLOCK_SIZE) -> PackageResult:
     """Validate every resource of the package as `package.validate(checklist,
-    limit_errors=error_limit)` would; raise what it would raise."""
+    limit_errors=error_limit)` would; raise what it would raise. `block_size`: bytes
+    pyarrow reads at a time (smaller in tests, to cross many batch boundaries)."""
     try:
         package.to_descriptor(validate=True)
     except FrictionlessException:
@@ -106,7 +107,7 @@ def validate_package(package: Any, checklist: Any, *, error_limit: int, max_cell
             try:
                 result = _fast(package, resource, interner, references, error_limit=error_limit,
                                max_cell_chars=max_cell_chars, cell_size_error=cell_size_error,
-                               keep_typed=keep_typed)
+                               keep_typed=keep_typed, block_size=block_size)
                 tasks.append(TaskResult(resource.name, result.errors, result.rows,
                                         table=result.table, unconvertible=result.unconvertible))
                 continue
@@ -121,8 +122,8 @@ def validate_package(package: Any, checklist: Any, *, error_limit: int, max_cell
     return PackageResult(tasks, [])
 
 
-def _fast(package: Any, resource: Any, interner: Interner, references: dict, **options: Any
-          ) -> FastResult:
+def _fast(package: Any, resource: Any, interner: Interner, references: dict, *, block_size: int,
+          **options: Any) -> FastResult:
     try:
         resource.to_descriptor(validate=True)
     except FrictionlessException as exc:
@@ -142,11 +143,12 @@ def _fast(package: Any, resource: Any, interner: Interner, references: dict, **o
             raise Unsupported("a foreign key to a resource that is not a CSV table")
         cache_key = (source.name, fields)
         if cache_key not in references:
-            references[cache_key] = read_keys(source, Path(source.normpath), fields, shared)
+            references[cache_key] = read_keys(source, Path(source.normpath), fields, shared,
+                                              block_size=block_size)
         return references[cache_key]
 
     return validate_resource(resource, Path(resource.normpath), interner=interner,
-                             reference_keys=reference_keys, **options)
+                             reference_keys=reference_keys, block_size=block_size, **options)
 
 
 def _tasks(report: Any, reason: str | None) -> list[TaskResult]:

@@ -132,6 +132,11 @@ class FieldChecker:
         self._vector_checks = self._constraint_checks()
 
     @property
+    def key_type(self) -> pa.DataType:
+        return {"str": pa.string(), "bool": pa.bool_(), "date": pa.date32()}.get(
+            self.key_kind or "", pa.int64())
+
+    @property
     def blank_is_empty(self) -> bool:
         """An empty string is a missing value of this field."""
         return "" in self.missing

@@ -23,7 +23,13 @@ from frictionless import errors as fl_errors
 from frictionless.table import Header
 
 from pipeline.fastpath.cells import TYPE_ERROR, Checked, FieldChecker, Interner
-from pipeline.fastpath.reader import BLOCK_SIZE, Unsupported, inspect_csv, read_batches
+from pipeline.fastpath.reader import (
+    BLOCK_SIZE,
+    Unsupported,
+    has_empty_lines,
+    inspect_csv,
+    read_batches,
+)
 
 MAX_BLOCK_SIZE = 1 << 30
 CellSizeError = Callable[..., Any]  # (row_number, cells, field_name, field_number, cell, length)
@@ -63,6 +69,7 @@ class _RowEvents:
 class _Keys:
     """Keys (and raw text) of the key fields, for every row read, in row order."""
 
+    types: dict[int, pa.DataType]  # key type of each key field
     numbers: list[np.ndarray] = field(default_factory=list)
     keys: dict[int, list[pa.Array]] = field(default_factory=dict)
     texts: dict[int, list[pa.Array]] = field(default_factory=dict)
@@ -79,7 +86,8 @@ class _Keys:
     def table(self, up_to: int | None) -> tuple[np.ndarray, dict[int, pa.Array], dict[int, pa.Array]]:
         """Row numbers, keys and texts by field, sorted by row number, up to a row."""
         if not self.numbers:
-            return np.zeros(0, np.int64), {}, {}
+            return (np.zeros(0, np.int64), {i: pa.nulls(0, t) for i, t in self.types.items()},
+                    {i: pa.nulls(0, pa.string()) for i in self.types})
         numbers = np.concatenate(self.numbers)
         order = np.argsort(numbers, kind="stable")
         if up_to is not None:
@@ -105,8 +113,12 @@ class ResourceValidator:
     """Validates one resource; see validate_resource."""
 
     def __init__(self, resource: Any, path: Path, *, error_limit: int, max_cell_chars: int,
-                 cell_size_error: CellSizeError, interner: Interner,
-                 reference_keys: ReferenceKeys, keep_typed: bool) -> None:
+                 cell_size_error: CellSizeError | None, interner: Interner,
+                 reference_keys: ReferenceKeys | None, keep_typed: bool,
+                 lookup: tuple[str, ...] | None = None) -> None:
+        """`lookup`: read the resource as frictionless reads a referenced resource to build
+        a foreign-key lookup (all rows, unique and primary-key checks, no foreign keys):
+        only to get the keys of these fields, or raise where frictionless would."""
         self.resource = resource
         self.path = path
         self.error_limit = error_limit
@@ -115,6 +127,7 @@ class ResourceValidator:
         self.interner = interner
         self.reference_keys = reference_keys
         self.keep_typed = keep_typed
+        self.lookup = lookup
 
     def run(self, block_size: int = BLOCK_SIZE) -> FastResult:
         layout = inspect_csv(self.resource, self.path)
@@ -129,16 +142,21 @@ class ResourceValidator:
         self.layout = layout
         self.names = [f.name for f in fields]
         self._integrity_setup(schema, fields)
+        self.lookup_fields = [self.names.index(n) if n in self.names else None
+                              for n in (self.lookup or ())]
         key_fields = set(self.unique) | set(self.primary) | {i for g in self.groups for i in g.target}
+        key_fields |= {i for i in self.lookup_fields if i is not None}
         self.checkers = [FieldChecker(f, want_key=i in key_fields, interner=self.interner)
                          for i, f in enumerate(fields)]
         self.key_fields = sorted(key_fields)
         try:
             return self._validate(list(header.errors), block_size)
         except pa.ArrowInvalid as exc:
-            if "straddling" not in str(exc) or block_size >= MAX_BLOCK_SIZE:
-                raise Unsupported(f"pyarrow cannot read the file: {exc}") from exc
-            return self.run(block_size * 8)  # a cell longer than the block
+            if "straddling" not in str(exc):
+                raise
+            if block_size >= MAX_BLOCK_SIZE:
+                raise Unsupported("a record longer than 1 GB") from exc
+            return self.run(block_size * 8)  # a record longer than the block
 
     def _integrity_setup(self, schema: Any, fields: list[Any]) -> None:
         names = self.names
@@ -147,20 +165,26 @@ class ResourceValidator:
         self.has_primary = bool(primary) and set(primary) <= set(names)
         self.primary = [names.index(name) for name in primary] if self.has_primary else []
         self.groups: list[ForeignGroup] = []
+        self.lookups: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[pa.Array]]] = {}
+        if self.lookup is not None:
+            return  # the referenced resource is read without its foreign keys
         for fk in schema.foreign_keys:
+            reference = fk["reference"]
+            source = (reference["resource"], tuple(reference["fields"]))
+            if source not in self.lookups:  # frictionless reads every lookup when it opens
+                self.lookups[source] = self.reference_keys(*source, self.interner)
             target = tuple(fk["fields"])
             if not set(target) <= set(names):
                 continue
-            reference = fk["reference"]
             self.groups.append(ForeignGroup(
                 target=tuple(names.index(n) for n in target), target_names=target,
-                source_name=reference["resource"], source_fields=tuple(reference["fields"])))
+                source_name=source[0], source_fields=source[1]))
 
     # Reading
 
     def _validate(self, header_errors: list[Any], block_size: int) -> FastResult:
         self.events: dict[int, _RowEvents] = {}
-        self.keys = _Keys()
+        self.keys = _Keys({i: self.checkers[i].key_type for i in self.key_fields})
         typed: list[pa.RecordBatch] = []
         keep_typed = self.keep_typed
         unconvertible = False
@@ -183,6 +207,8 @@ class ResourceValidator:
             reached = np.flatnonzero(running >= self.error_limit)
             last = int(numbers[order[reached[0]]]) if len(reached) else None
             wanted = flagged & ((numbers <= last) if last is not None else True)
+            if self.lookup is not None:
+                wanted = np.concatenate([crash_rows, np.zeros(len(ragged_numbers), bool)])
             self._keep_events(batch, checked, np.flatnonzero(wanted[:len(batch.numbers)]))
             count = int(running[-1]) if len(running) else count
             if keep_typed:
@@ -221,7 +247,7 @@ class ResourceValidator:
             empty = np.ones(size, bool)
             for column in columns:
                 empty &= _np(pc.equal(column, ""))
-            if empty.any():
+            if empty.any() and has_empty_lines(self.layout.path):
                 # pyarrow reads an empty line as empty cells, frictionless as no cell at all.
                 raise Unsupported("empty lines in a table where an empty cell is a value")
         counts[blank] = 1
@@ -279,7 +305,7 @@ class ResourceValidator:
         numbers, keys, texts = self.keys.table(stop)
         self.key_texts = texts
         self.key_null = {i: key.is_null().to_numpy(zero_copy_only=False) for i, key in keys.items()}
-        self.key_rows = {int(n): i for i, n in enumerate(numbers)} if len(numbers) else {}
+        self.key_numbers = numbers
         unique_prev = {i: _previous(numbers, [keys[i]], skip_null=True) for i in self.unique}
         primary_prev = primary_none = None
         if self.has_primary:
@@ -295,25 +321,59 @@ class ResourceValidator:
         for none, match in group_match:
             flagged.update(int(n) for n in numbers[~none & ~match])
         flagged.update(number for number, _index in self.keys.crashes)
+        if self.lookup is not None:
+            return self._lookup_crashes(flagged, unique_prev, primary_prev, primary_none)
         errors = list(header_errors)
         if rows and len(errors) >= self.error_limit:
+            # Frictionless still reads the first row (which may raise) before it stops.
+            first = int(numbers[0]) if len(numbers) else None
+            if first in flagged:
+                self._row_errors(first, 0, unique_prev, primary_prev, primary_none, group_match)
             return errors[:self.error_limit]
         for number in sorted(flagged):
             if stop is not None and number > stop:
                 break
-            position = self.key_rows.get(number)
+            position = self._position(number)
             errors.extend(self._row_errors(number, position, unique_prev, primary_prev,
                                            primary_none, group_match))
             if len(errors) >= self.error_limit:
                 return errors[:self.error_limit]
         return errors
 
+    def _position(self, number: int) -> int | None:
+        position = int(np.searchsorted(self.key_numbers, number))
+        found = position < len(self.key_numbers) and self.key_numbers[position] == number
+        return position if found else None
+
+    def _lookup_crashes(self, flagged: set[int], unique_prev: dict, primary_prev: Any,
+                        primary_none: Any) -> list[Any]:
+        """Lookup mode: raise if frictionless would, reading rows that may raise."""
+        crashing = {n for n, event in self.events.items() if event.crashes}
+        crashing |= {number for number, _index in self.keys.crashes}
+        for number in sorted(crashing):
+            self._row_errors(number, self._position(number), unique_prev, primary_prev,
+                             primary_none, [])
+        return []
+
+    def lookup_keys(self) -> tuple[list[str], list[pa.Array]]:
+        """The keys of the lookup fields for every row (after run() in lookup mode)."""
+        numbers, keys, _texts = self.keys.table(None)
+        kinds, arrays = [], []
+        for index in self.lookup_fields:
+            if index is None:
+                kinds.append("null")
+                arrays.append(pa.nulls(len(numbers), pa.null()))
+            else:
+                kinds.append(self.checkers[index].key_kind)
+                arrays.append(keys[index])
+        return kinds, arrays
+
     def _foreign_matches(self, group: ForeignGroup, keys: dict[int, pa.Array], size: int
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Rows whose key is all None; rows whose key is found in the referenced resource."""
         target = [keys[i] for i in group.target]
         none = _all_null(target, size)
-        kinds, source = self.reference_keys(group.source_name, group.source_fields, self.interner)
+        kinds, source = self.lookups[(group.source_name, group.source_fields)]
         if len(source) != len(target):
             raise Unsupported("a foreign key of another width than its reference")
         source_size = len(source[0]) if source else 0
@@ -409,6 +469,13 @@ class ResourceValidator:
                     out.append(fl_errors.PrimaryKeyError(
                         note=f"the same as in the row at position {previous}", cells=shown,
                         row_number=number))
+        if self.lookup is not None:
+            present = [i for i in self.lookup_fields if i is not None]
+            for index in present:
+                process(index)
+            if position is not None and not all(self.key_null[i][position] for i in present):
+                self._raise_key_crash(number, present)
+            return out
         for group, (none, match) in zip(self.groups, group_match, strict=True):
             for index in group.target:
                 process(index)
@@ -440,46 +507,15 @@ class ResourceValidator:
                 raise Crash(self.keys.crashes[(number, index)])
 
 
-def read_keys(resource: Any, path: Path, field_names: tuple[str, ...], interner: Interner
-              ) -> tuple[list[str], list[pa.Array]]:
+def read_keys(resource: Any, path: Path, field_names: tuple[str, ...], interner: Interner,
+              block_size: int = BLOCK_SIZE) -> tuple[list[str], list[pa.Array]]:
     """Every row's key (as FieldChecker keys) of some fields, for a foreign-key lookup:
     frictionless reads them with the resource's own schema, errors or not."""
-    layout = inspect_csv(resource, path)
-    header = Header(list(layout.labels), fields=resource.schema.fields, row_numbers=[1],
-                    ignore_case=False, fields_match="exact")
-    fields = header.get_expected_fields()
-    names = [f.name for f in fields]
-    indices = [names.index(n) if n in names else None for n in field_names]
-    checkers = {i: FieldChecker(fields[i], want_key=True, interner=interner)
-                for i in indices if i is not None}
-    chunks: dict[int, list[pa.Array]] = {i: [] for i in checkers}
-    numbers: list[np.ndarray] = []
-    for batch in read_batches(layout):
-        columns = batch.columns
-        ragged_numbers = np.array([n for n, _ in batch.ragged], np.int64)
-        ragged = {i: pa.array([cells[i] if i < len(cells) else None for _, cells in batch.ragged],
-                              pa.string()) for i in checkers}
-        numbers.append(np.concatenate([batch.numbers, ragged_numbers]))
-        for i, checker in checkers.items():
-            for text in (columns[i], ragged[i]):
-                result = checker.check(text)
-                if result.crashes:
-                    raise Crash(next(iter(result.crashes.values())))
-                if result.key_crashes:
-                    raise Crash(next(iter(result.key_crashes.values())))
-                chunks[i].append(result.key)
-    kinds = [checkers[i].key_kind if i is not None else "null" for i in indices]
-    if not numbers:
-        return kinds, [pa.nulls(0, pa.null()) for _ in field_names]
-    order = pa.array(np.argsort(np.concatenate(numbers), kind="stable"))
-    size = len(order)
-    out = []
-    for i in indices:
-        if i is None:
-            out.append(pa.nulls(size, pa.null()))
-        else:
-            out.append(pa.concat_arrays(chunks[i]).take(order))
-    return kinds, out
+    validator = ResourceValidator(resource, path, error_limit=1 << 62, max_cell_chars=1 << 62,
+                                  cell_size_error=None, interner=interner, reference_keys=None,
+                                  keep_typed=False, lookup=field_names)
+    validator.run(block_size)
+    return validator.lookup_keys()
 
 
 # Keys: group codes and previous occurrences
@@ -542,7 +578,8 @@ def _previous(numbers: np.ndarray, arrays: list[pa.Array], *, skip_null: bool,
     return previous
 
 
-def validate_resource(resource: Any, path: Path, **options: Any) -> FastResult:
+def validate_resource(resource: Any, path: Path, *, block_size: int = BLOCK_SIZE, **options: Any
+                      ) -> FastResult:
     """Validate a frictionless table resource; raise Unsupported if it must be left to
     frictionless, Crash if frictionless would raise."""
-    return ResourceValidator(resource, path, **options).run()
+    return ResourceValidator(resource, path, **options).run(block_size)

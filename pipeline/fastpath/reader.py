@@ -67,6 +67,20 @@ class CsvLayout:
         return records[0]
 
 
+def has_empty_lines(path: Path) -> bool:
+    """Whether two line breaks follow each other anywhere (other than CR LF): where
+    they are not inside quotes, that is an empty line, which frictionless reads as a row
+    without cells and pyarrow as a row of empty cells."""
+    tail = b""
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 24):
+            data = tail + chunk
+            if b"\n\n" in data or b"\r\r" in data or b"\n\r" in data:
+                return True
+            tail = data[-1:]
+    return False
+
+
 def _records(text: str, dialect: Any) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline=""), dialect))
 
