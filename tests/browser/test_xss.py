@@ -8,6 +8,7 @@ execution), no payload runs and each one reads as text on the page.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -129,10 +130,15 @@ def test_payloads_show_as_text_and_never_run(
                 problems.append(f"{path}: a payload ran")
             injected = page.evaluate(
                 """() => [...document.querySelectorAll(
-                     'script, img[src="x"], svg[onload], [onerror], [onload], [onclick], '
+                     // JSON-LD blocks are data (never executed); the site's own scripts have a src.
+                     'script:not([type="application/ld+json"]):not([src^="/"]), '
+                   + 'img[src="x"], svg[onload], [onerror], [onload], [onclick], '
                    + '[onmouseover], a[href^="javascript:" i]')]
                    .map(el => el.outerHTML.slice(0, 100))""")
             problems += [f"{path}: live payload in the DOM: {html}" for html in injected]
+            # A payload inside a JSON-LD block must stay a JSON string: the block parses.
+            for block in page.locator('script[type="application/ld+json"]').all_text_contents():
+                json.loads(block)
             text = page.locator("body").inner_text()
             problems += [f"{path}: {p!r} is not shown as text" for p in payloads if p not in text]
     assert not problems, "\n".join(problems)
