@@ -37,12 +37,12 @@ class _DropUnsafeLinks(Treeprocessor):
 
 
 class EscapeHtmlExtension(Extension):
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's API)
+    def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         # After "inline" (priority 20), which creates the links.
         md.treeprocessors.register(_DropUnsafeLinks(md), "drop_unsafe_links", 0)
 
 
-def makeExtension(**kwargs: Any) -> EscapeHtmlExtension:  # noqa: N802 (Python-Markdown's API)
+def makeExtension(**kwargs: Any) -> EscapeHtmlExtension:
     return EscapeHtmlExtension(**kwargs)
