@@ -83,6 +83,9 @@ PAGE_KINDS: list[PageKind] = [
     PageKind("interpellations", "/interpellations/"),
     PageKind("interpellation", "/interpellations/*/"),
     PageKind("contributions", "/contributions/"),
+    PageKind("recherche", "/recherche/"),
+    PageKind("mots-cles", "/mots-cles/"),
+    PageKind("mot-cle", "/mots-cles/*/"),
     PageKind("jeu-geo", "/jeux-de-donnees/cantons-nord-schematique/", dataset=True),
     PageKind("jeu-points", "/jeux-de-donnees/lieux-mediation-numerique/", dataset=True),
 ]
