@@ -101,7 +101,11 @@ def test_filters_narrow_the_results_count_and_stay_in_the_url(
     page.get_by_label(re.compile(r"^Tout le département \(\d+\)$")).check()
     page.locator("[data-search-status]", has_text="avec 2 filtres").wait_for()
     assert set(result_slugs(page)) >= {"instances-participatives", "agenda-participation"}
-    assert page.get_by_label(re.compile(r"^Participation \(\d+\)$")).is_visible()
+    page.locator("summary", has_text="Thème").click()
+    participation = page.get_by_label(re.compile(r"^Participation \(\d+\)$"))
+    assert participation.is_visible()
+    count = int(re.search(r"\((\d+)\)", participation.locator("xpath=..").inner_text()).group(1))
+    assert count == sum(1 for slug in result_slugs(page) if slug in PARTICIPATION)
     # The URL holds the state: a reload (or a shared link) gives the same page.
     page.reload()
     page.locator("[data-search-status]", has_text="avec 2 filtres").wait_for()
@@ -116,6 +120,9 @@ def test_filters_narrow_the_results_count_and_stay_in_the_url(
     page.wait_for_load_state("networkidle")
     assert guard.findings(context) == []
 
+
+PARTICIPATION = {"agenda-participation", "budgets-participatifs", "contributions-moderees",
+                 "instances-participatives", "interpellations-citoyennes"}
 
 GATED = [
     ("recherche", "/recherche/?q=" + quote("médiation")),
