@@ -116,8 +116,11 @@ def _explain(folder: Path, resources: list[dict], slow: Any, fast: Any) -> str:
 def test_corpus_case(case: str) -> None:
     folder = CORPUS / case
     spec = yaml.safe_load((folder / "case.yaml").read_text(encoding="utf-8"))
+    if spec.get("raises"):  # frictionless raises, and so does the fast path (compared)
+        assert run_frictionless(folder, spec["resources"])[0] == "raises"
     assert_same(folder, spec["resources"], v2=spec.get("v2", False),
-                limit=spec.get("error_limit", ERROR_LIMIT), must_be_fast=spec.get("fast", True))
+                limit=spec.get("error_limit", ERROR_LIMIT),
+                must_be_fast=None if spec.get("raises") else spec.get("fast", True))
 
 
 def test_corpus_covers_the_tricky_cases() -> None:
