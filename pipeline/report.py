@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -107,3 +107,28 @@ class Report:
         if datasets:
             text += f" in {len(datasets)} dataset(s): {', '.join(sorted(datasets))}"
         return text
+
+
+class DatasetProblems:
+    """Collects the problems of one dataset with its location filled in."""
+
+    def __init__(self, slug: str, descriptor: str) -> None:
+        self.slug = slug
+        self.descriptor = descriptor
+        self.items: list[Problem] = []
+
+    def error(self, code: str, message: str, hint: str | None = None, **where: Any) -> None:
+        self._add("error", code, message, hint, where)
+
+    def warning(self, code: str, message: str, hint: str | None = None, **where: Any) -> None:
+        self._add("warning", code, message, hint, where)
+
+    def _add(self, severity: Any, code: str, message: str, hint: str | None, where: dict) -> None:
+        where.setdefault("file", self.descriptor)
+        self.items.append(
+            Problem(severity, code, message, dataset=self.slug, hint=hint, **where)
+        )
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.items)
