@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from pipeline.extensions.base import BaseExtension, BuildContext, Contribution, GeneratedFile, NavLink
+from pipeline.history import history_for
 from pipeline.projects.budget import chart_svg, summarize
+from pipeline.projects.changes import ProjectChange, project_changes
 from pipeline.projects.feeds import ALL_PROJECTS_FEED, all_projects_feed, project_feed
 from pipeline.projects.history import events
 from pipeline.projects.maps import background_layer, project_map
@@ -21,6 +23,7 @@ from pipeline.projects.model import Project, PublishedFile, load_projects
 from pipeline.projects.pages import ProjectsIndex, ProjectView, build_pages, by_canton, facet_groups
 from pipeline.projects.status import progress
 from pipeline.report import Problem
+from pipeline.site import dataset_url
 
 # "Today" for statuses is the build date as a day in the Département's time zone.
 TIME_ZONE = ZoneInfo("Europe/Paris")
@@ -42,12 +45,25 @@ class ProjectsExtension(BaseExtension):
         return Contribution(
             name=self.name,
             data=index,
-            pages=tuple(build_pages(views, context.settings, index, today)),
+            pages=tuple(build_pages(views, context.settings, index, today, self._changes(context))),
             files=tuple(self._files(views, pdfs, context)),
             problems=tuple(problems),
             nav=(NavLink("Projets", "projets/", order=20), NavLink("Cantons", "cantons/", order=60)),
             dataset_sections=("projects/_dataset_section.html",),
         )
+
+    def _changes(self, context: BuildContext) -> dict[str, list[ProjectChange]]:
+        """What changed in each project's rows between versions of the data (from git)."""
+        changes: dict[str, list[ProjectChange]] = {}
+        history = history_for(context)
+        for published in context.of_kind(self.dataset_kind):
+            page = dataset_url(published.slug)  # relative to the site root; templates add SITEURL
+            found = project_changes(history.of(published.slug),
+                                    lambda name, p=published: context.resource(p, name),
+                                    lambda anchor, page=page: f"{page}#{anchor}")
+            for project, items in found.items():
+                changes.setdefault(project, []).extend(items)
+        return changes
 
     def _load(self, context: BuildContext) -> tuple[list[Project], list[PublishedFile], list[Problem]]:
         projects: dict[str, Project] = {}
