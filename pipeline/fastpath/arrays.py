@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 
 CHUNK_ROWS = 1 << 16
-DIGITS = np.zeros(256, bool)
-DIGITS[ord("0"):ord("9") + 1] = True
 # strptime directives the fixed-width reader knows: name and width in digits.
 DIRECTIVES = {"Y": 4, "m": 2, "d": 2, "H": 2, "M": 2, "S": 2}
 
@@ -22,21 +23,76 @@ def buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
-def byte_set(chars: str) -> np.ndarray:
-    table = np.zeros(256, bool)
-    for char in chars.encode("ascii"):
-        table[char] = True
-    return table
+def byte_set(chars: str) -> bytes:
+    """Digits and these other ASCII characters."""
+    return "".join(sorted(set(chars) - set("0123456789"))).encode("ascii")
 
 
-def rows_with_bytes_outside(text: pa.Array, allowed: np.ndarray) -> np.ndarray:
-    """True for each value holding a byte outside `allowed` (a 256-entry table)."""
+def rows_with_bytes_outside(text: pa.Array, allowed: bytes) -> np.ndarray:
+    """True for each value holding a byte other than a digit or one of `allowed`."""
     offsets, data = buffers(text)
     mask = np.zeros(len(text), bool)
     start, stop = int(offsets[0]), int(offsets[-1])
-    bad = np.flatnonzero(~allowed[data[start:stop]])
+    chunk = data[start:stop]
+    good = (chunk - np.uint8(48)) < 10
+    for byte in allowed:
+        good |= chunk == byte
+    bad = np.flatnonzero(~good)
     if len(bad):
         mask[np.searchsorted(offsets, bad + start, side="right") - 1] = True
+    return mask
+
+
+def match_classes(text: pa.Array, classes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(match, decided): values of exactly len(classes) ASCII bytes, each in its class;
+    undecided are values with non-ASCII bytes, and those of one more byte ending in a
+    line break (Python's `$` matches before it)."""
+    width = len(classes)
+    offsets, data = buffers(text)
+    lengths = offsets[1:] - offsets[:-1]
+    decided = ~rows_with_high_bytes(offsets, data, len(text))
+    longer = np.flatnonzero(lengths == width + 1)
+    decided[longer[data[offsets[longer + 1] - 1] == ord("\n")]] = False
+    match = np.zeros(len(text), bool)
+    for rows, matrix in _matrices(offsets, data, width, (lengths == width) & decided):
+        columns = np.ascontiguousarray(matrix.T)
+        ok = np.ones(len(matrix), bool)
+        for position, allowed in enumerate(classes):
+            ok &= _in_class(columns[position], allowed)
+        match[rows] = ok
+    return match, decided
+
+
+def _in_class(column: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Bytes in the class: a comparison for a contiguous range, a table lookup otherwise."""
+    members = np.flatnonzero(allowed)
+    low, high = int(members[0]), int(members[-1])
+    if high - low + 1 == len(members):
+        return (column - np.uint8(low)) <= high - low  # below `low` wraps around
+    return allowed[column]
+
+
+def _matrices(offsets: np.ndarray, data: np.ndarray, width: int, wanted: np.ndarray) -> Iterator[Any]:
+    """(rows, bytes matrix) of the wanted values, all `width` bytes long, a chunk at a time."""
+    size = len(wanted)
+    if size and width and wanted.all() and offsets[-1] - offsets[0] == size * width:
+        matrix = data[offsets[0]:offsets[-1]].reshape(size, width)
+        for begin in range(0, size, CHUNK_ROWS * 4):
+            yield slice(begin, begin + CHUNK_ROWS * 4), matrix[begin:begin + CHUNK_ROWS * 4]
+        return
+    candidates = np.flatnonzero(wanted)
+    for begin in range(0, len(candidates), CHUNK_ROWS):
+        rows = candidates[begin:begin + CHUNK_ROWS]
+        yield rows, data[offsets[rows][:, None] + np.arange(width)]
+
+
+def rows_with_high_bytes(offsets: np.ndarray, data: np.ndarray, size: int) -> np.ndarray:
+    """True for each value holding a non-ASCII byte."""
+    mask = np.zeros(size, bool)
+    start, stop = int(offsets[0]), int(offsets[-1])
+    high = np.flatnonzero(data[start:stop] >= 0x80)
+    if len(high):
+        mask[np.searchsorted(offsets, high + start, side="right") - 1] = True
     return mask
 
 
@@ -66,55 +122,77 @@ def parse_template(fmt: str) -> list[tuple[str, int]] | None:
     return parts
 
 
-def fixed_width(text: pa.Array, parts: list[tuple[str, int]]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Which values are exactly the template (digits where directives are), and the
-    number each directive holds (0 elsewhere)."""
+def fixed_width(text: pa.Array, parts: list[tuple[str, int]], rows: np.ndarray | None = None
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Which values (among `rows`, default all) are exactly the template (digits where
+    directives are), and the number each directive holds (0 elsewhere)."""
     width = sum(size or 1 for _, size in parts)
     offsets, data = buffers(text)
-    lengths = offsets[1:] - offsets[:-1]
-    candidates = np.flatnonzero(lengths == width)
-    match = np.zeros(len(text), bool)
-    numbers = {name: np.zeros(len(text), np.int64) for name, size in parts if size}
-    for begin in range(0, len(candidates), CHUNK_ROWS):
-        rows = candidates[begin:begin + CHUNK_ROWS]
-        matrix = data[offsets[rows][:, None] + np.arange(width)]
-        ok = np.ones(len(rows), bool)
-        column = 0
-        for name, size in parts:
-            if not size:
-                ok &= matrix[:, column] == ord(name)
-                column += 1
-                continue
-            block = matrix[:, column:column + size]
-            ok &= DIGITS[block].all(axis=1)
-            value = np.zeros(len(rows), np.int64)
-            for position in range(size):
-                value = value * 10 + (block[:, position].astype(np.int64) - 48)
-            numbers[name][rows] = value
-            column += size
-        match[rows] = ok
+    size = len(text)
+    match = np.zeros(size, bool)
+    numbers = {name: np.zeros(size, np.int32) for name, digits in parts if digits}
+    wanted = offsets[1:] - offsets[:-1] == width
+    if rows is not None:
+        wanted &= rows
+    for chosen, matrix in _matrices(offsets, data, width, wanted):
+        found = {name: np.zeros(len(matrix), np.int32) for name in numbers}
+        match[chosen] = _read_matrix(matrix, parts, found)
+        for name, values in found.items():
+            numbers[name][chosen] = values
     return match, numbers
 
 
-def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm)."""
-    year = year - (month <= 2)
-    era = np.floor_divide(year, 400)
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
+def _read_matrix(matrix: np.ndarray, parts: list[tuple[str, int]], numbers: dict[str, np.ndarray]
+                 ) -> np.ndarray:
+    """Rows of bytes that match the template; fills `numbers` (views) with the digits' values."""
+    columns = np.ascontiguousarray(matrix.T)  # one row per byte position: contiguous
+    ok = np.ones(len(matrix), bool)
+    column = 0
+    for name, size in parts:
+        if not size:
+            ok &= columns[column] == ord(name)
+            column += 1
+            continue
+        digits = columns[column:column + size] - np.uint8(48)  # bytes below "0" wrap around
+        ok &= (digits < 10).all(axis=0)
+        value = digits[0].astype(np.int32)
+        for row in digits[1:]:
+            value *= 10
+            value += row
+        numbers[name][:] = value
+        column += size
+    return ok
 
 
-MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+# Days before the first of each month (index 1-12) in a common year.
+MONTH_START = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334], np.int32)
+MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int32)
+DAYS_0001_TO_1970 = 719162
 
 
-def valid_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Python's datetime accepts the date: year 1-9999, month 1-12, day within the month."""
-    good_month = (month >= 1) & (month <= 12)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    last = MONTH_DAYS[np.where(good_month, month, 0)] + (good_month & (month == 2) & leap)
-    return good_month & (year >= 1) & (year <= 9999) & (day >= 1) & (day <= last)
+def _year_tables() -> tuple[np.ndarray, np.ndarray]:
+    years = np.arange(10_000, dtype=np.int64)
+    leap = (years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))
+    before = years - 1
+    start = before * 365 + before // 4 - before // 100 + before // 400 - DAYS_0001_TO_1970
+    return leap.astype(np.int32), start.astype(np.int32)
+
+
+# For years 0-9999 (four digits): leap year or not, days from 1970-01-01 to January 1st.
+YEAR_LEAP, YEAR_START = _year_tables()
+
+
+def civil_days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether Python's datetime accepts each date (year 1-9999, month 1-12, day within the
+    month), and its days since 1970-01-01 (proleptic Gregorian; garbage where invalid).
+    Years have four digits: 0 to 9999."""
+    good = (month >= 1) & (month <= 12) & (year >= 1) & (year <= 9999)
+    month = np.where(good, month, 1)
+    year = np.where(good, year, 1)  # garbage where the bytes were not digits
+    leap = YEAR_LEAP[year]
+    valid = good & (day >= 1) & (day <= MONTH_DAYS[month] + (month == 2) * leap)
+    days = YEAR_START[year] + MONTH_START[month] + (day - 1) + (month > 2) * leap
+    return valid, days
 
 
 def scatter(size: int, positions: np.ndarray, values: pa.Array, base: pa.Array | None = None

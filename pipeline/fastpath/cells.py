@@ -23,15 +23,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.fastpath.arrays import (
+    buffers,
     byte_set,
-    days_from_civil,
+    civil_days,
     fixed_width,
+    match_classes,
     parse_template,
     rows_with_bytes_outside,
     scatter,
-    valid_dates,
 )
-from pipeline.fastpath.patterns import to_re2
+from pipeline.fastpath.patterns import fixed_classes, to_re2
 from pipeline.fastpath.reader import Unsupported
 
 TYPE_ERROR = np.uint32(1)  # bit 0; constraint k of FieldChecker.checks is bit k + 1
@@ -49,6 +50,7 @@ ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool
 KEY_KINDS = {"string": "str", "any": "str", "integer": "int", "year": "int", "boolean": "bool",
              "date": "date", "datetime": "datetime", "yearmonth": "yearmonth"}
 MAX_KEY_YEAR = 1 << 50
+REPEAT_SAMPLE = 4096  # below, a column of dates is read directly
 
 
 @dataclass
@@ -161,18 +163,15 @@ class FieldChecker:
     def check(self, text: pa.Array) -> Checked:
         size = len(text)
         batch = _Batch()
-        absent = _np_bool(text.is_null())
-        missing = _np_bool(pc.is_in(text, value_set=self.missing_set)) if len(self.missing_set) \
-            else np.zeros(size, bool)
-        blank = absent | missing
+        blank = self._blank(text)
         present = ~blank
         flags = np.zeros(size, np.uint32)
         if "required" in self.checks and self.field.constraints["required"]:
-            flags[blank] |= self.bit("required")
+            flags |= blank * self.bit("required")
         fast, values, wrong = np.zeros(size, bool), None, np.zeros(size, bool)
         if present.any():
             fast, values, wrong = self._parse(text, present, batch)
-        flags[wrong] |= TYPE_ERROR
+        flags |= wrong * TYPE_ERROR
         residual = present & ~fast & ~wrong
         if self._vector_checks is None:
             residual |= fast
@@ -187,7 +186,7 @@ class FieldChecker:
             recheck &= fast
             residual |= recheck
             fast &= ~recheck
-            flags[fast] |= broken[fast]
+            flags |= broken * fast
         if values is None or self.type not in ARROW_TYPES:
             values = pa.nulls(size, self.arrow_type)
         result = Checked(values=values, flags=flags, blank=blank)
@@ -198,6 +197,16 @@ class FieldChecker:
         if self.want_key:
             self._add_key(text, result, batch)
         return result
+
+    def _blank(self, text: pa.Array) -> np.ndarray:
+        """Absent cells (null) and missing values."""
+        blank = _np_bool(text.is_null()) if text.null_count else np.zeros(len(text), bool)
+        if self.missing == [""]:
+            offsets, _data = buffers(text)
+            return blank | (offsets[1:] == offsets[:-1])
+        if len(self.missing_set):
+            blank |= _np_bool(pc.is_in(text, value_set=self.missing_set))
+        return blank
 
     # Vectorised parsers: (read by them, their values, certain type errors)
 
@@ -259,12 +268,14 @@ class FieldChecker:
         return fast, values, wrong
 
     def _parse_boolean(self, text: pa.Array, present: np.ndarray, batch: _Batch) -> tuple:
-        true_values = [v for v in self.field.true_values if isinstance(v, str)]
-        false_values = [v for v in self.field.false_values if isinstance(v, str)]
-        is_false = _np_bool(pc.is_in(text, value_set=pa.array(false_values, pa.string())))
-        is_true = _np_bool(pc.is_in(text, value_set=pa.array(true_values, pa.string()))) & ~is_false
-        fast = present & (is_true | is_false)
-        values = pa.array(np.where(fast, is_true, False), pa.bool_(), mask=~fast)
+        # frictionless maps the true values, then the false ones (a value in both is false).
+        mapping = {v: True for v in self.field.true_values if isinstance(v, str)}
+        mapping.update({v: False for v in self.field.false_values if isinstance(v, str)})
+        found = pc.index_in(text, value_set=pa.array(list(mapping), pa.string()))
+        index = found.fill_null(-1).to_numpy(zero_copy_only=False)
+        meaning = np.array([*mapping.values(), False], bool)  # index -1: not a boolean
+        fast = present & (index >= 0)
+        values = pa.array(meaning[index], pa.bool_(), mask=~fast)
         return fast, values, present & ~fast
 
     def _templates(self) -> list[tuple[list[tuple[str, int]], bool]]:
@@ -285,36 +296,65 @@ class FieldChecker:
 
     def _parse_temporal(self, text: pa.Array, present: np.ndarray, batch: _Batch,
                         templates: list) -> tuple:
+        encoded = None
+        if len(text) > REPEAT_SAMPLE and not text.null_count and self.type != "datetime":
+            encoded = pc.dictionary_encode(text)  # dates repeat: read each distinct one once
+        if encoded is not None and len(encoded.dictionary) * 2 < len(text):
+            once = _Batch()
+            distinct = encoded.dictionary
+            fast, values, _wrong = self._parse_fixed(distinct, np.ones(len(distinct), bool), once,
+                                                     templates)
+            indices = encoded.indices.to_numpy(zero_copy_only=False)
+            fast = fast[indices] & present
+            values = values.take(encoded.indices)
+            if self.type != "yearmonth":
+                values = pc.if_else(pa.array(fast), values, pa.scalar(None, values.type))
+            if once.yearmonth is not None:
+                batch.yearmonth = once.yearmonth[indices]
+            return fast, values, np.zeros(len(text), bool)
+        return self._parse_fixed(text, present, batch, templates)
+
+    def _parse_fixed(self, text: pa.Array, present: np.ndarray, batch: _Batch,
+                     templates: list) -> tuple:
         size = len(text)
         fast = np.zeros(size, bool)
-        numbers = {name: np.zeros(size, np.int64) for name in "YmdHMS"}
+        numbers: dict[str, np.ndarray] = {}
         aware = np.zeros(size, bool)
         for parts, is_aware in templates:
-            match, found = fixed_width(text, parts)
-            defaults = {"Y": 1900, "m": 1, "d": 1, "H": 0, "M": 0, "S": 0}
-            values = {name: found.get(name, np.full(size, default))
-                      for name, default in defaults.items()}
-            ok = match & present & ~fast & _valid_fields(self.type, values)
-            for name in numbers:
-                numbers[name][ok] = values[name][ok]
-            aware |= ok & is_aware
+            todo = present & ~fast
+            if not todo.any():
+                break
+            match, found = fixed_width(text, parts, None if not fast.any() else todo)
+            ok, days = _valid_fields(self.type, found, size)
+            ok &= match & todo
+            found["days"] = days
+            if not numbers:  # the first template: its numbers, as they are
+                numbers = found
+            else:
+                for name, values in found.items():
+                    numbers.setdefault(name, np.zeros(size, np.int32))[ok] = values[ok]
+            if is_aware:
+                aware |= ok
             fast |= ok
-        days = days_from_civil(numbers["Y"], numbers["m"], numbers["d"])
-        seconds = numbers["H"] * 3600 + numbers["M"] * 60 + numbers["S"]
+        year, month = (numbers.get(n, np.full(size, v, np.int32)) for n, v in (("Y", 1900), ("m", 1)))
+        days = numbers.get("days")
         kind = self.type
+        if kind in {"datetime", "time"}:
+            seconds = sum(numbers[n].astype(np.int64) * f
+                          for n, f in (("H", 3600), ("M", 60), ("S", 1)) if n in numbers)
         if kind == "date":
             values = pa.array(days.astype(np.int32), pa.date32(), mask=~fast)
         elif kind == "datetime":
-            micros = (days * 86400 + seconds) * 1_000_000
+            micros = (days.astype(np.int64) * 86400 + seconds) * 1_000_000
             values = pa.array(micros, pa.timestamp("us"), mask=~fast)
             batch.aware = aware
         elif kind == "time":
-            values = pa.array(seconds * 1_000_000, pa.time64("us"), mask=~fast)
+            values = pa.array(np.asarray(seconds, np.int64) * 1_000_000, pa.time64("us"), mask=~fast)
         elif kind == "year":
-            values = pa.array(numbers["Y"], pa.int64(), mask=~fast)
+            values = pa.array(year.astype(np.int64), pa.int64(), mask=~fast)
         else:  # yearmonth: text; the key needs the numbers
             values = text
-            batch.yearmonth = numbers["Y"] * 16 + numbers["m"]
+            batch.yearmonth = year.astype(np.int64) * 16 + month
         return fast, values, np.zeros(size, bool)
 
     # Constraints
@@ -340,13 +380,22 @@ class FieldChecker:
         if name in {"minLength", "maxLength"} and kind == "string":
             if isinstance(constraint, bool) or not isinstance(constraint, int | float):
                 return None
-            compare = pc.greater_equal if name == "minLength" else pc.less_equal
+            compare = np.greater_equal if name == "minLength" else np.less_equal
 
             def check_length(text: pa.Array, values: pa.Array, fast: np.ndarray) -> tuple:
-                ok = _np_bool(compare(pc.utf8_length(text), constraint))
-                return _flagged(~ok, bit), np.zeros(len(text), bool)
+                offsets, data = buffers(text)
+                lengths = offsets[1:] - offsets[:-1]  # bytes: characters if ASCII
+                if (data[offsets[0]:offsets[-1]] >= 0x80).any():
+                    lengths = pc.utf8_length(text).fill_null(0).to_numpy(zero_copy_only=False)
+                return _flagged(~compare(lengths, constraint), bit), np.zeros(len(text), bool)
             return check_length
         if name == "pattern" and kind == "string":
+            classes = fixed_classes(constraint)
+            if classes is not None:
+                def check_classes(text: pa.Array, values: pa.Array, fast: np.ndarray) -> tuple:
+                    match, plain = match_classes(text, classes)
+                    return _flagged(~match & plain, bit), ~plain
+                return check_classes
             translated = to_re2(constraint)
             if translated is None:
                 return None
@@ -474,7 +523,7 @@ class FieldChecker:
                         for v in encoded.dictionary.to_pylist()]
             canonical = pa.array(distinct, pa.string()).take(encoded.indices)
             return scatter(len(text), np.flatnonzero(valid), canonical)
-        return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.string()))
+        return _only(text, valid)
 
     # Keys
 
@@ -483,7 +532,7 @@ class FieldChecker:
         valid = ~result.blank & ~(result.flags & TYPE_ERROR).astype(bool)
         kind = self.key_kind
         if kind == "str":
-            result.key = pc.if_else(pa.array(valid), text, pa.scalar(None, pa.string()))
+            result.key = _only(text, valid)
         elif kind in {"int", "bool", "date"}:
             if result.unconvertible:
                 raise Unsupported("an integer beyond 64 bits in a key")
@@ -558,8 +607,15 @@ def _np_bool(array: pa.Array) -> np.ndarray:
     return array.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 
+def _only(text: pa.Array, valid: np.ndarray) -> pa.Array:
+    """The text where valid, null elsewhere."""
+    if valid.all():
+        return text
+    return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.string()))
+
+
 def _flagged(mask: np.ndarray, bit: np.uint32) -> np.ndarray:
-    return np.where(mask, bit, np.uint32(0)).astype(np.uint32)
+    return mask * np.uint32(bit)
 
 
 def _strip_non_numeric(text: pa.Array) -> pa.Array:
@@ -576,22 +632,31 @@ def _cast_canonical(text: pa.Array, considered: np.ndarray, allowed: np.ndarray,
     candidates = considered & ~rows_with_bytes_outside(text, allowed)
     null = pa.scalar(None, pa.string())
     try:
-        return candidates, pc.cast(pc.if_else(pa.array(candidates), text, null), arrow_type)
+        chosen = text if candidates.all() else pc.if_else(pa.array(candidates), text, null)
+        return candidates, pc.cast(chosen, arrow_type)
     except pa.ArrowInvalid:
         ok = candidates & _np_bool(pc.match_substring_regex(text, pattern))
         return ok, pc.cast(pc.if_else(pa.array(ok), text, null), arrow_type)
 
 
-def _valid_fields(kind: str, values: dict[str, np.ndarray]) -> np.ndarray:
-    """Ranges Python's strptime and dateutil's isoparse accept for the template's numbers."""
-    clock = (values["H"] <= 23) & (values["M"] <= 59) & (values["S"] <= 59)
+def _valid_fields(kind: str, values: dict[str, np.ndarray], size: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Ranges Python's strptime and dateutil's isoparse accept for the template's numbers
+    (a directive the template lacks takes strptime's default); days since 1970 of dates."""
+    ok = np.ones(size, bool)
+    for name, highest in (("H", 23), ("M", 59), ("S", 59)):
+        if name in values:
+            ok &= values[name] <= highest
+    days = np.zeros(size, np.int32)
     if kind in {"date", "datetime"}:
-        return clock & valid_dates(values["Y"], values["m"], values["d"])
-    if kind == "time":
-        return clock
+        year = values.get("Y", np.full(size, 1900, np.int32))
+        month = values.get("m", np.ones(size, np.int32))
+        day = values.get("d", np.ones(size, np.int32))
+        valid, days = civil_days(year, month, day)
+        ok &= valid
     if kind == "yearmonth":
-        return (values["m"] >= 1) & (values["m"] <= 12)
-    return np.ones(len(values["Y"]), bool)
+        ok &= (values["m"] >= 1) & (values["m"] <= 12)
+    return ok, days
 
 
 def _arrow_value(kind: str, value: Any) -> Any:

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from frictionless import errors as fl_errors
 from frictionless.table import Header
 
+from pipeline.fastpath.arrays import buffers
 from pipeline.fastpath.cells import TYPE_ERROR, Checked, FieldChecker, Interner
 from pipeline.fastpath.reader import (
     BLOCK_SIZE,
@@ -253,8 +254,10 @@ class ResourceValidator:
         counts[blank] = 1
         self._sizes = []
         for index, column in enumerate(columns):
-            long = _np(pc.greater(pc.utf8_length(column), self.max_cell_chars))
+            offsets, _data = buffers(column)
+            long = offsets[1:] - offsets[:-1] > self.max_cell_chars  # bytes: at least characters
             if long.any():
+                long &= _np(pc.greater(pc.utf8_length(column), self.max_cell_chars))
                 counts += long
                 self._sizes.append((index, long))
         return counts, crash_rows
@@ -545,13 +548,15 @@ def _group_codes(arrays: list[pa.Array]) -> np.ndarray:
     """One int64 code per row, equal for rows whose values (nulls included) are all equal."""
     size = len(arrays[0]) if arrays else 0
     codes = np.zeros(size, np.int64)
-    for array in arrays:
-        if pa.types.is_null(array.type):
-            continue
+    arrays = [a for a in arrays if not pa.types.is_null(a.type)]
+    for number, array in enumerate(arrays):
         encoded = pc.dictionary_encode(array, null_encoding="encode")
         indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        if number == 0:
+            codes = indices
+            continue
         codes = codes * (len(encoded.dictionary) + 1) + indices
-        codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
+        codes = np.unique(codes, return_inverse=True)[1].astype(np.int64).reshape(-1)
     return codes
 
 
@@ -568,8 +573,11 @@ def _previous(numbers: np.ndarray, arrays: list[pa.Array], *, skip_null: bool,
     rows = np.flatnonzero(considered)
     if not len(rows):
         return previous
-    taken = pa.array(rows)
-    codes = _group_codes([array.take(taken) for array in arrays])
+    if len(arrays) == 1 and pa.types.is_integer(arrays[0].type) and not arrays[0].null_count:
+        codes = arrays[0].to_numpy()[rows]  # a whole-number key: its values are its codes
+    else:
+        taken = pa.array(rows)
+        codes = _group_codes([array.take(taken) for array in arrays])
     order = np.argsort(codes, kind="stable")
     same = codes[order][1:] == codes[order][:-1]
     later = rows[order][1:][same]

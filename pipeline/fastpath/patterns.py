@@ -15,6 +15,7 @@ from re import _constants as sre
 from re import _parser as sre_parse
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -109,3 +110,46 @@ def _char(code: int) -> str:
 def python_matcher(pattern: str) -> Any:
     """Frictionless' own check, for the cells RE2 is not trusted with."""
     return re.compile(f"^{pattern}$").match
+
+
+def fixed_classes(pattern: str) -> list[np.ndarray] | None:
+    """For a pattern of a fixed number of ASCII characters, each from a set (such as
+    `59[0-9]{3}`): the set of bytes allowed at each position (256-entry tables).
+    None for any other pattern. An ASCII string matches iff it has that many bytes, each
+    in its set (or one more, a final line break, which `$` accepts: left to re)."""
+    try:
+        parsed = sre_parse.parse(f"^{pattern}$")
+    except re.error:
+        return None
+    items = list(parsed)
+    if parsed.state.flags & ~re.UNICODE or len(items) < 2 \
+            or items[0] != (sre.AT, sre.AT_BEGINNING) or items[-1] != (sre.AT, sre.AT_END):
+        return None
+    positions: list[np.ndarray] = []
+    for op, arg in items[1:-1]:
+        if op is sre.MAX_REPEAT and arg[0] == arg[1] and len(arg[2]) == 1:
+            allowed = _single(*arg[2][0])
+            positions.extend([allowed] * arg[0] if allowed is not None else [None])
+        else:
+            positions.append(_single(op, arg))
+        if positions and positions[-1] is None:
+            return None
+    return positions or None
+
+
+def _single(op: Any, arg: Any) -> np.ndarray | None:
+    """The ASCII bytes one pattern item matches, if it is a literal or a plain class."""
+    table = np.zeros(256, bool)
+    if op is sre.LITERAL and arg < 128:
+        table[arg] = True
+        return table
+    if op is not sre.IN:
+        return None
+    for kind, value in arg:
+        if kind is sre.LITERAL and value < 128:
+            table[value] = True
+        elif kind is sre.RANGE and value[1] < 128:
+            table[value[0]:value[1] + 1] = True
+        else:
+            return None  # negation, categories, non-ASCII: left to RE2 or re
+    return table

@@ -14,8 +14,11 @@ the csv module so their cells are exactly frictionless'. Anything else raises
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -211,7 +214,9 @@ def read_batches(layout: CsvLayout, block_size: int = BLOCK_SIZE) -> Iterator[Te
     valid_seen = 0  # well-formed records so far, the header included
     ragged_done = 0
     header_skipped = False
-    for batch in reader:
+    # pyarrow parses the next block in a thread while this one is checked. The ragged
+    # rows of a block are all in `invalid` before the block's batch is handed over.
+    for batch in _prefetched(reader):
         count = batch.num_rows
         dense = np.arange(valid_seen + 1, valid_seen + count + 1, dtype=np.int64)
         numbers = _numbers(dense, invalid)
@@ -234,6 +239,48 @@ def read_batches(layout: CsvLayout, block_size: int = BLOCK_SIZE) -> Iterator[Te
     if ragged:
         yield TextBatch([pa.array([], pa.string()) for _ in range(layout.width)],
                         np.zeros(0, np.int64), ragged)
+
+
+PREFETCH = 2  # batches parsed ahead
+
+
+def _prefetched(reader: Any) -> Iterator[pa.RecordBatch]:
+    """Iterate in a thread (pyarrow releases the GIL while it parses), a few batches ahead."""
+    batches: queue.Queue = queue.Queue(PREFETCH)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for batch in reader:
+                while not stop.is_set():
+                    try:
+                        batches.put(batch, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            batches.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            batches.put(exc)
+
+    worker = threading.Thread(target=produce, name="csv-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = batches.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                batches.get(timeout=0.1)
+        reader.close()
 
 
 def _numbers(dense: np.ndarray, invalid: list[tuple[int, str]]) -> np.ndarray:
