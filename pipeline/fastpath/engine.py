@@ -90,6 +90,11 @@ class _Keys:
             return (np.zeros(0, np.int64), {i: pa.nulls(0, t) for i, t in self.types.items()},
                     {i: pa.nulls(0, pa.string()) for i in self.types})
         numbers = np.concatenate(self.numbers)
+        if (numbers[1:] > numbers[:-1]).all():  # no ragged row: already in order, no copy
+            cut = len(numbers) if up_to is None else int(np.searchsorted(numbers, up_to, "right"))
+            keys = {i: pa.chunked_array(chunks).slice(0, cut) for i, chunks in self.keys.items()}
+            texts = {i: pa.chunked_array(chunks).slice(0, cut) for i, chunks in self.texts.items()}
+            return numbers[:cut], keys, texts
         order = np.argsort(numbers, kind="stable")
         if up_to is not None:
             order = order[numbers[order] <= up_to]
@@ -307,7 +312,7 @@ class ResourceValidator:
     def _assemble(self, header_errors: list[Any], stop: int | None, rows: int) -> list[Any]:
         numbers, keys, texts = self.keys.table(stop)
         self.key_texts = texts
-        self.key_null = {i: key.is_null().to_numpy(zero_copy_only=False) for i, key in keys.items()}
+        self.key_null = {i: _all_null([key], len(numbers)) for i, key in keys.items()}
         self.key_numbers = numbers
         unique_prev = {i: _previous(numbers, [keys[i]], skip_null=True) for i in self.unique}
         primary_prev = primary_none = None
@@ -386,7 +391,12 @@ class ResourceValidator:
         for index, kind in zip(group.target, kinds, strict=True):
             if self.checkers[index].key_kind != kind:
                 raise Unsupported("a foreign key comparing values of different types")
-        codes = _group_codes([pa.concat_arrays([s, t]) for s, t in zip(source, target, strict=True)])
+        if len(target) == 1:  # hash the (usually small) referenced values only
+            known = pa.chunked_array(_chunks(source[0]), source[0].type).drop_null()
+            match = _np(pc.is_in(target[0], value_set=known.combine_chunks()))
+            return none, match
+        codes = _group_codes([pa.chunked_array(_chunks(s) + _chunks(t), s.type).combine_chunks()
+                              for s, t in zip(source, target, strict=True)])
         known = codes[:source_size][~source_none]
         match = np.isin(codes[source_size:], known)
         return none, match
@@ -537,10 +547,17 @@ def _popcount(values: np.ndarray) -> np.ndarray:
     return count
 
 
-def _all_null(arrays: list[pa.Array], size: int) -> np.ndarray:
+def _chunks(array: Any) -> list[pa.Array]:
+    return list(array.chunks) if isinstance(array, pa.ChunkedArray) else [array]
+
+
+def _all_null(arrays: list[Any], size: int) -> np.ndarray:
     none = np.ones(size, bool)
     for array in arrays:
-        none &= array.is_null().to_numpy(zero_copy_only=False)
+        if array.null_count:
+            none &= array.is_null().to_numpy(zero_copy_only=False)
+        else:
+            none[:] = False
     return none
 
 
@@ -560,9 +577,11 @@ def _group_codes(arrays: list[pa.Array]) -> np.ndarray:
     return codes
 
 
-def _previous(numbers: np.ndarray, arrays: list[pa.Array], *, skip_null: bool,
+def _previous(numbers: np.ndarray, arrays: list[Any], *, skip_null: bool,
               exclude: np.ndarray | None = None) -> np.ndarray:
-    """For each row, the row number of the latest earlier row with equal values (0: none)."""
+    """For each row, the row number of the latest earlier row with equal values (0: none;
+    nulls equal nulls). Sorting, not hashing: pyarrow's hash tables of millions of
+    distinct strings are slow and take gigabytes."""
     size = len(numbers)
     previous = np.zeros(size, np.int64)
     if not size:
@@ -573,16 +592,31 @@ def _previous(numbers: np.ndarray, arrays: list[pa.Array], *, skip_null: bool,
     rows = np.flatnonzero(considered)
     if not len(rows):
         return previous
-    if len(arrays) == 1 and pa.types.is_integer(arrays[0].type) and not arrays[0].null_count:
-        codes = arrays[0].to_numpy()[rows]  # a whole-number key: its values are its codes
-    else:
+    columns = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
+    if len(rows) < size:
         taken = pa.array(rows)
-        codes = _group_codes([array.take(taken) for array in arrays])
-    order = np.argsort(codes, kind="stable")
-    same = codes[order][1:] == codes[order][:-1]
-    later = rows[order][1:][same]
-    earlier = rows[order][:-1][same]
-    previous[later] = numbers[earlier]
+        columns = [c.take(taken) for c in columns]
+    if len(columns) == 1 and not columns[0].null_count and (
+            pa.types.is_integer(columns[0].type) or pa.types.is_date(columns[0].type)):
+        values = columns[0].to_numpy(zero_copy_only=False)
+        if (values[1:] > values[:-1]).all():  # identifiers in order: no duplicate
+            return previous
+        order = np.argsort(values, kind="stable")
+        same = values[order][1:] == values[order][:-1]
+    else:
+        table = pa.table({f"k{i}": c for i, c in enumerate(columns)})
+        keys = [(name, "ascending", "at_end") for name in table.column_names]
+        order = pc.sort_indices(table, sort_keys=keys).to_numpy()
+        ordered = table.take(pa.array(order))
+        same = np.ones(len(rows) - 1, bool)
+        for column in ordered.columns:
+            later, earlier = column.slice(1), column.slice(0, len(column) - 1)
+            equal = _np(pc.equal(later, earlier))
+            if column.null_count:
+                equal |= _all_null([later], len(same)) & _all_null([earlier], len(same))
+            same &= equal
+    if same.any():
+        previous[rows[order[1:][same]]] = numbers[rows[order[:-1][same]]]
     return previous
 
 
