@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -50,10 +51,12 @@ def convert_resource(resource: Resource, out_dir: Path, table: pa.Table | None =
         table = read_typed_table(resource)
     if table.num_rows == 0:
         raise EmptyTable(resource.relpath)
+    csv_file, json_file = _write_csv_and_json(table, out_dir / f"{resource.name}.csv",
+                                              out_dir / f"{resource.name}.json")
     files = (
-        _write_csv_slices(table, out_dir / f"{resource.name}.csv"),
+        csv_file,
         _write_parquet(table, resource, out_dir / f"{resource.name}.parquet"),
-        _write_json(table, out_dir / f"{resource.name}.json"),
+        json_file,
         _write_schema(resource, out_dir / f"{resource.name}.schema.json"),
     )
     return ConvertedResource(
@@ -80,15 +83,59 @@ def as_text_table(table: pa.Table) -> pa.Table:
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     kind = column.type
+    if (pa.types.is_timestamp(kind) and kind.unit == "us" and kind.tz is None) \
+            or kind == pa.time64("us"):
+        return _iso_text(column)
     if pa.types.is_timestamp(kind) or pa.types.is_time(kind):
         return _text_by_unique(column, lambda v: v.isoformat())
     if pa.types.is_boolean(kind):
         return pc.if_else(column, "true", "false")
     if pa.types.is_floating(kind):
-        return pa.chunked_array(
-            [pa.array([None if v is None else _float_text(v) for v in column.to_pylist()], pa.string())]
-        )
+        return _float_texts(column, _float_text)
     return pc.cast(column, pa.string())
+
+
+def _iso_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """v.isoformat() of each value: Arrow's text, with "T" between date and time and
+    without a zero fraction ("2024-03-01 10:30:00.000000" → "2024-03-01T10:30:00")."""
+    text = pc.cast(column, pa.string())
+    if pa.types.is_timestamp(column.type):
+        text = pc.utf8_replace_slice(text, 10, 11, "T")
+    return pc.replace_substring_regex(text, r"\.000000$", "")
+
+
+def _float_texts(column: pa.ChunkedArray, python: Any, json_style: bool = False) -> pa.ChunkedArray:
+    """python(v) of each float (_float_text, or repr for JSON). Arrow's shortest text is the
+    same digits: where it writes them without exponent for a value Python also writes
+    without one (0, or 1e-4 <= |v| < 1e16), it is used as is (JSON adds repr's ".0" to
+    whole numbers); other values are formatted by Python."""
+    chunks = []
+    for chunk in _array_chunks(column):
+        text = pc.cast(chunk, pa.string())
+        values = chunk.to_numpy(zero_copy_only=False)
+        magnitude = np.abs(values)
+        with np.errstate(invalid="ignore"):
+            plain = ((magnitude >= 1e-4) & (magnitude < 1e16)) | (values == 0)
+        plain &= ~_np_bool(pc.match_substring(text, "e")) & _np_bool(chunk.is_valid())
+        if json_style:
+            whole = ~_np_bool(pc.match_substring(text, "."))
+            text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
+        others = np.flatnonzero(_np_bool(chunk.is_valid()) & ~plain)
+        if len(others):
+            shown = pa.array([python(float(values[i])) for i in others], pa.string())
+            mask = np.zeros(len(chunk), bool)
+            mask[others] = True
+            text = pc.replace_with_mask(text, pa.array(mask), shown)
+        chunks.append(text)
+    return pa.chunked_array(chunks, pa.string())
+
+
+def _array_chunks(column: Any) -> list[pa.Array]:
+    return list(column.chunks) if isinstance(column, pa.ChunkedArray) else [column]
+
+
+def _np_bool(array: Any) -> np.ndarray:
+    return array.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _text_by_unique(column: pa.ChunkedArray, show: Any) -> pa.ChunkedArray:
@@ -124,13 +171,80 @@ def _write_csv_header(names: list[str], path: Path) -> None:
         csv.writer(out, lineterminator="\n").writerow(names)
 
 
-def _write_csv_slices(table: pa.Table, path: Path) -> DataFile:
-    """write_csv(as_text_table(table), path), a slice at a time."""
-    _write_csv_header(table.column_names, path)
-    with path.open("ab") as out:
+def _write_csv_and_json(table: pa.Table, csv_path: Path, json_path: Path
+                        ) -> tuple[DataFile, DataFile]:
+    """write_csv(as_text_table(table)) and the JSON records, a slice at a time: the text of
+    each slice serves both."""
+    _write_csv_header(table.column_names, csv_path)
+    keys = [json.dumps(name, ensure_ascii=False) for name in table.column_names]
+    first = True
+    with csv_path.open("ab") as csv_out, json_path.open("w", encoding="utf-8") as json_out:
+        json_out.write("[\n")
         for part in _slices(table):
-            pacsv.write_csv(as_text_table(part), out, write_options=CSV_OPTIONS)
-    return describe_file("CSV", path, "text/csv")
+            text = as_text_table(part)
+            pacsv.write_csv(text, csv_out, write_options=CSV_OPTIONS)
+            lines = _json_lines(part, text, keys).to_pylist()
+            json_out.write(("" if first else ",") + "\n,".join(lines) + "\n")
+            first = False
+        json_out.write("]\n")
+    return (describe_file("CSV", csv_path, "text/csv"),
+            describe_file("JSON", json_path, "application/json"))
+
+
+def _json_lines(typed: pa.Table, text: pa.Table, keys: list[str]) -> pa.Array:
+    """json.dumps(record, ensure_ascii=False) of each row, as _write_json writes them."""
+    pieces: list[Any] = []
+    for index, name in enumerate(typed.column_names):
+        pieces.append(("{" if index == 0 else ", ") + keys[index] + ": ")
+        pieces.append(_json_values(typed.column(name), text.column(name)))
+    pieces.append("}")
+    return pa.concat_arrays(_array_chunks(pc.binary_join_element_wise(*pieces, "")))
+
+
+def _json_values(typed: pa.ChunkedArray, text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The JSON text of each value of a column (numbers and booleans as JSON values, NaN
+    and infinities as null, other values as strings of their canonical text)."""
+    kind = typed.type
+    if pa.types.is_integer(kind):
+        shown = pc.cast(typed, pa.string())
+    elif pa.types.is_boolean(kind):
+        shown = pc.if_else(typed, "true", "false")
+    elif pa.types.is_floating(kind):
+        finite = pc.is_finite(typed)
+        shown = pc.if_else(finite, _float_texts(typed, repr, json_style=True), pa.scalar(None, pa.string()))
+    else:
+        shown = _json_strings(text)
+    return pc.fill_null(shown, "null")
+
+
+def _json_strings(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """json.dumps(s, ensure_ascii=False): quotes around, escapes (by Python) for the few
+    strings holding a quote, a backslash or a control character."""
+    chunks = []
+    for chunk in _array_chunks(text):
+        quoted = pc.binary_join_element_wise('"', chunk, '"', "")
+        special = _needs_escape(chunk)
+        if special.any():
+            rows = np.flatnonzero(special)
+            escaped = pa.array([json.dumps(chunk[i].as_py(), ensure_ascii=False) for i in rows],
+                               pa.string())
+            quoted = pc.replace_with_mask(quoted, pa.array(special), escaped)
+        chunks.append(quoted)
+    return pa.chunked_array(chunks, pa.string())
+
+
+def _needs_escape(chunk: pa.Array) -> np.ndarray:
+    """Strings with a byte below 0x20, '"' or '\\'."""
+    if chunk.type != pa.string() or not len(chunk):
+        return np.zeros(len(chunk), bool)
+    bufs = chunk.buffers()
+    offsets = np.frombuffer(bufs[1], np.int32, len(chunk) + 1, chunk.offset * 4).astype(np.int64)
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    part = data[offsets[0]:offsets[-1]]
+    bad = np.flatnonzero((part < 0x20) | (part == 0x22) | (part == 0x5C)) + offsets[0]
+    mask = np.zeros(len(chunk), bool)
+    mask[np.searchsorted(offsets, bad, side="right") - 1] = True
+    return mask & _np_bool(chunk.is_valid())
 
 
 def _write_parquet(table: pa.Table, resource: Resource, path: Path) -> DataFile:
@@ -140,31 +254,6 @@ def _write_parquet(table: pa.Table, resource: Resource, path: Path) -> DataFile:
         for offset in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
             writer.write_table(table.slice(offset, ROW_GROUP_ROWS).combine_chunks())
     return describe_file("Parquet", path, "application/vnd.apache.parquet")
-
-
-def _write_json(typed: pa.Table, path: Path) -> DataFile:
-    """JSON records keep numbers and booleans as JSON values, dates as ISO strings."""
-    names = typed.column_names
-    index = 0
-    with path.open("w", encoding="utf-8") as out:
-        out.write("[\n")
-        for part in _slices(typed):
-            text = as_text_table(part)
-            columns = []
-            for name in names:
-                kind = part.column(name).type
-                native = pa.types.is_integer(kind) or pa.types.is_boolean(kind)
-                floating = pa.types.is_floating(kind)
-                source = part.column(name) if native or floating else text.column(name)
-                columns.append(source.to_pylist())
-            lines = []
-            for row in zip(*columns, strict=True):
-                record = {n: _json_value(v) for n, v in zip(names, row, strict=True)}
-                lines.append(("," if index else "") + json.dumps(record, ensure_ascii=False) + "\n")
-                index += 1
-            out.write("".join(lines))
-        out.write("]\n")
-    return describe_file("JSON", path, "application/json")
 
 
 def _json_value(value: Any) -> Any:

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from pipeline import fastpath
-from pipeline.validate import ERROR_LIMIT, MAX_CELL_CHARS, PACKAGE_V2, _CellSize, _cell_size_error
+from pipeline.validate import ERROR_LIMIT, MAX_CELL_CHARS, PACKAGE_V2, _cell_size_error, _CellSize
 
 CORPUS = Path(__file__).parent / "fastpath_corpus"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
@@ -232,7 +232,8 @@ def fields(draw: st.DrawFn, name: str, *, v2: bool) -> dict:
                 ["59[0-9]{3}", r"\d+", "[a-z]*", r"\w+", "a|b", ".", r"(?i)x", "[^,]+", r"\S+"]))
     if kind in {"array", "object"} and draw(st.booleans()):
         constraints[draw(st.sampled_from(["minLength", "maxLength"]))] = draw(st.integers(0, 2))
-    if kind in {"string", "integer", "boolean", "date", "number", "year", "any"} and draw(st.integers(0, 4)) == 0:
+    enumerable = {"string", "integer", "boolean", "date", "number", "year", "any"}
+    if kind in enumerable and draw(st.integers(0, 4)) == 0:
         constraints["enum"] = draw(st.lists(TYPED[kind], min_size=1, max_size=3, unique=True))
     if constraints:
         field["constraints"] = constraints
@@ -278,14 +279,14 @@ def tables(draw: st.DrawFn, max_rows: int = 12) -> tuple[list[dict], dict[str, b
         if shape == 0:
             row = row[:draw(st.integers(0, len(row)))]  # missing cells
         elif shape == 1:
-            row = row + [draw(TYPED["string"]) for _ in range(draw(st.integers(1, 2)))]  # extra cells
+            row = [*row, *[draw(TYPED["string"]) for _ in range(draw(st.integers(1, 2)))]]  # extra cells
         elif shape == 2:
             row = [""] * len(row)  # a blank row
         rows.append(row)
     header = [f["name"] for f in schema_fields]
     mutation = draw(st.integers(0, 9))
     if mutation == 0:
-        header = header + ["extra"]
+        header = [*header, "extra"]
     elif mutation == 1 and len(header) > 1:
         header = header[:-1]
     elif mutation == 2:
