@@ -405,3 +405,24 @@ def test_copied_sample_dataset_validates_fast(tmp_path: Path) -> None:
                     paths.datasets / "budget-primitif")
     result, _datasets, outcomes = validate(paths, jobs=1)
     assert not result.report.problems and not outcomes[0].notes
+
+
+def test_reports_are_unchanged_on_the_fault_corpus_and_the_samples(tmp_path: Path) -> None:
+    """Every bad dataset and every sample: the same Problems (messages and fixes included)
+    whether the fast path or frictionless validates."""
+    from tests.test_bad_datasets import CASES, _install_case
+
+    paths = make_paths(tmp_path)
+    paths.datasets.mkdir()
+    for case in CASES:
+        _install_case(case, paths.datasets)
+    samples = Path(__file__).resolve().parent.parent / "datasets"
+    for sample in samples.iterdir():
+        shutil.copytree(sample, paths.datasets / sample.name)
+    datasets, _problems = discover(paths.datasets, load_settings(paths.settings_file),
+                                   SchemaCache(paths.root / "schemas"), ())
+    assert len(datasets) > 50
+    for dataset in datasets:
+        fast = check_dataset(dataset, paths.datasets.parent)
+        slow = check_dataset(dataset, paths.datasets.parent, fast=False)
+        assert fast.problems == slow.problems, dataset.slug

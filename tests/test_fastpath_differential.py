@@ -325,19 +325,19 @@ def _check(resources: list[dict], files: dict[str, bytes], v2: bool, limit: int 
             event("invalid metadata")
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=SUPPRESSED)
+@settings(max_examples=600, deadline=None, suppress_health_check=SUPPRESSED)
 @given(tables())
 def test_generated_tables_agree(table: tuple[list[dict], dict[str, bytes], bool]) -> None:
     _check(*table)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=SUPPRESSED)
+@settings(max_examples=150, deadline=None, suppress_health_check=SUPPRESSED)
 @given(tables(), st.integers(1, 6))
 def test_the_error_limit_cuts_at_the_same_error(table: tuple, limit: int) -> None:
     _check(*table, limit=limit)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=SUPPRESSED)
+@settings(max_examples=150, deadline=None, suppress_health_check=SUPPRESSED)
 @given(tables(max_rows=60), st.integers(16, 400))
 def test_batch_boundaries_change_nothing(table: tuple, block_size: int) -> None:
     """Many small batches: rows, ragged rows and keys cross batch boundaries."""
@@ -361,13 +361,13 @@ def messy_csv(draw: st.DrawFn) -> tuple[list[dict], dict[str, bytes], bool]:
     return [{"name": "main", "path": "main.csv", "schema": schema}], {"main.csv": data}, False
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=SUPPRESSED)
+@settings(max_examples=300, deadline=None, suppress_health_check=SUPPRESSED)
 @given(messy_csv())
 def test_messy_csv_agrees(table: tuple) -> None:
     _check(*table)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=SUPPRESSED)
+@settings(max_examples=80, deadline=None, suppress_health_check=SUPPRESSED)
 @given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from(string.ascii_lowercase)), max_size=30),
        st.booleans())
 def test_composite_keys_agree(rows: list[tuple[int, str]], reference_main: bool) -> None:
