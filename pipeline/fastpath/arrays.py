@@ -18,7 +18,7 @@ def buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if text.type != pa.string():
         text = text.cast(pa.string())
     bufs = text.buffers()
-    offsets = np.frombuffer(bufs[1], np.int32, len(text) + 1, text.offset * 4).astype(np.int64)
+    offsets = np.frombuffer(bufs[1], np.int32, len(text) + 1, text.offset * 4)
     data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
     return offsets, data
 
@@ -54,7 +54,7 @@ def match_classes(text: pa.Array, classes: list[np.ndarray]) -> tuple[np.ndarray
     longer = np.flatnonzero(lengths == width + 1)
     decided[longer[data[offsets[longer + 1] - 1] == ord("\n")]] = False
     match = np.zeros(len(text), bool)
-    for rows, matrix in _matrices(offsets, data, width, (lengths == width) & decided):
+    for rows, matrix in _matrices(text, width, (lengths == width) & decided):
         columns = np.ascontiguousarray(matrix.T)
         ok = np.ones(len(matrix), bool)
         for position, allowed in enumerate(classes):
@@ -72,18 +72,21 @@ def _in_class(column: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return allowed[column]
 
 
-def _matrices(offsets: np.ndarray, data: np.ndarray, width: int, wanted: np.ndarray) -> Iterator[Any]:
+def _matrices(text: pa.Array, width: int, wanted: np.ndarray) -> Iterator[Any]:
     """(rows, bytes matrix) of the wanted values, all `width` bytes long, a chunk at a time."""
-    size = len(wanted)
-    if size and width and wanted.all() and offsets[-1] - offsets[0] == size * width:
-        matrix = data[offsets[0]:offsets[-1]].reshape(size, width)
-        for begin in range(0, size, CHUNK_ROWS * 4):
-            yield slice(begin, begin + CHUNK_ROWS * 4), matrix[begin:begin + CHUNK_ROWS * 4]
+    offsets, data = buffers(text)
+    if not width or not wanted.any():
         return
-    candidates = np.flatnonzero(wanted)
-    for begin in range(0, len(candidates), CHUNK_ROWS):
-        rows = candidates[begin:begin + CHUNK_ROWS]
-        yield rows, data[offsets[rows][:, None] + np.arange(width)]
+    rows: np.ndarray | None = None
+    if not wanted.all():  # only these values, copied one after the other by pyarrow
+        rows = np.flatnonzero(wanted)
+        offsets, data = buffers(text.filter(pa.array(wanted)))
+    start = int(offsets[0])
+    matrix = data[start:start + len(offsets[1:]) * width].reshape(-1, width)
+    step = CHUNK_ROWS * 4
+    for begin in range(0, len(matrix), step):
+        part = slice(begin, begin + step)
+        yield (part if rows is None else rows[part]), matrix[part]
 
 
 def rows_with_high_bytes(offsets: np.ndarray, data: np.ndarray, size: int) -> np.ndarray:
@@ -127,14 +130,14 @@ def fixed_width(text: pa.Array, parts: list[tuple[str, int]], rows: np.ndarray |
     """Which values (among `rows`, default all) are exactly the template (digits where
     directives are), and the number each directive holds (0 elsewhere)."""
     width = sum(size or 1 for _, size in parts)
-    offsets, data = buffers(text)
+    offsets, _data = buffers(text)
     size = len(text)
     match = np.zeros(size, bool)
     numbers = {name: np.zeros(size, np.int32) for name, digits in parts if digits}
     wanted = offsets[1:] - offsets[:-1] == width
     if rows is not None:
         wanted &= rows
-    for chosen, matrix in _matrices(offsets, data, width, wanted):
+    for chosen, matrix in _matrices(text, width, wanted):
         found = {name: np.zeros(len(matrix), np.int32) for name in numbers}
         match[chosen] = _read_matrix(matrix, parts, found)
         for name, values in found.items():

@@ -325,8 +325,11 @@ class FieldChecker:
             if not todo.any():
                 break
             match, found = fixed_width(text, parts, None if not fast.any() else todo)
+            match &= todo
+            if not match.any():
+                continue
             ok, days = _valid_fields(self.type, found, size)
-            ok &= match & todo
+            ok &= match
             found["days"] = days
             if not numbers:  # the first template: its numbers, as they are
                 numbers = found
@@ -336,9 +339,11 @@ class FieldChecker:
             if is_aware:
                 aware |= ok
             fast |= ok
+        kind = self.type
+        if not fast.any():  # no value of the canonical forms: all left to frictionless
+            return fast, (text if kind == "yearmonth" else pa.nulls(size, self.arrow_type)), fast
         year, month = (numbers.get(n, np.full(size, v, np.int32)) for n, v in (("Y", 1900), ("m", 1)))
         days = numbers.get("days")
-        kind = self.type
         if kind in {"datetime", "time"}:
             seconds = sum(numbers[n].astype(np.int64) * f
                           for n, f in (("H", 3600), ("M", 60), ("S", 1)) if n in numbers)

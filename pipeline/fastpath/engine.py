@@ -27,6 +27,7 @@ from pipeline.fastpath.cells import TYPE_ERROR, Checked, FieldChecker, Interner
 from pipeline.fastpath.reader import (
     BLOCK_SIZE,
     Unsupported,
+    auto_block_size,
     has_empty_lines,
     inspect_csv,
     read_batches,
@@ -76,13 +77,27 @@ class _Keys:
     texts: dict[int, list[pa.Array]] = field(default_factory=dict)
     crashes: dict[tuple[int, int], BaseException] = field(default_factory=dict)
 
-    def add(self, numbers: np.ndarray, checked: dict[int, Checked], texts: dict[int, pa.Array]) -> None:
-        self.numbers.append(numbers)
+    def add(self, numbers: np.ndarray, checked: dict[int, Checked], texts: dict[int, pa.Array],
+            ragged: tuple[np.ndarray, dict[int, Checked], dict[int, pa.Array]] | None = None) -> None:
+        """The keys of a batch's well-formed rows, and of its ragged rows (merged in order)."""
+        keys = {i: result.key for i, result in checked.items()}
         for index, result in checked.items():
-            self.keys.setdefault(index, []).append(result.key)
-            self.texts.setdefault(index, []).append(texts[index])
             for position, exc in result.key_crashes.items():
                 self.crashes[(int(numbers[position]), index)] = exc
+        if ragged is not None and len(ragged[0]):
+            other_numbers, other_checked, other_texts = ragged
+            for index, result in other_checked.items():
+                for position, exc in result.key_crashes.items():
+                    self.crashes[(int(other_numbers[position]), index)] = exc
+            merged = np.concatenate([numbers, other_numbers])
+            order = pa.array(np.argsort(merged, kind="stable"))
+            numbers = merged[order.to_numpy()]
+            keys = {i: pa.concat_arrays([keys[i], other_checked[i].key]).take(order) for i in keys}
+            texts = {i: pa.concat_arrays([texts[i], other_texts[i]]).take(order) for i in texts}
+        self.numbers.append(numbers)
+        for index in keys:
+            self.keys.setdefault(index, []).append(keys[index])
+            self.texts.setdefault(index, []).append(texts[index])
 
     def table(self, up_to: int | None) -> tuple[np.ndarray, dict[int, pa.Array], dict[int, pa.Array]]:
         """Row numbers, keys and texts by field, sorted by row number, up to a row."""
@@ -136,6 +151,7 @@ class ResourceValidator:
         self.lookup = lookup
 
     def run(self, block_size: int = BLOCK_SIZE) -> FastResult:
+        block_size = block_size or auto_block_size(self.path)
         layout = inspect_csv(self.resource, self.path)
         schema = self.resource.schema
         if schema.has_defined("fields_match") and schema.fields_match != "exact":
@@ -202,9 +218,9 @@ class ResourceValidator:
             checked = [checker.check(column)
                        for checker, column in zip(self.checkers, batch.columns, strict=True)]
             counts, crash_rows = self._regular_rows(batch.columns, checked)
-            ragged_numbers, ragged_counts = self._ragged_rows(batch.ragged)
+            ragged_numbers, ragged_counts, ragged_keys = self._ragged_rows(batch.ragged)
             self.keys.add(batch.numbers, {i: checked[i] for i in self.key_fields},
-                          {i: batch.columns[i] for i in self.key_fields})
+                          {i: batch.columns[i] for i in self.key_fields}, ragged_keys)
             numbers = np.concatenate([batch.numbers, ragged_numbers])
             all_counts = np.concatenate([counts, ragged_counts])
             flagged = np.concatenate([(counts > 0) | crash_rows, np.ones(len(ragged_numbers), bool)])
@@ -245,7 +261,8 @@ class ResourceValidator:
         crash_rows = np.zeros(size, bool)
         for result in checked:
             flags = result.flags
-            counts += np.where(flags & TYPE_ERROR, 1, _popcount(flags >> 1))
+            if flags.any():
+                counts += np.where(flags & TYPE_ERROR, 1, _popcount(flags >> 1))
             blank &= result.blank
             for position in result.crashes:
                 crash_rows[position] = True
@@ -281,17 +298,17 @@ class ResourceValidator:
                 number=number, cells=[column[row] for column in cells], flags=flags,
                 blank=all(c.blank[position] for c in checked), cell_sizes=sizes, crashes=crashes)
 
-    def _ragged_rows(self, ragged: list[tuple[int, list[str]]]) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of another width: their cells padded with absent (null) cells."""
+    def _ragged_rows(self, ragged: list[tuple[int, list[str]]]) -> tuple[np.ndarray, np.ndarray, Any]:
+        """Rows of another width: their cells padded with absent (null) cells. Returns their
+        numbers, their errors and their keys."""
         numbers = np.array([n for n, _ in ragged], np.int64)
         if not ragged:
-            return numbers, np.zeros(0, np.int64)
+            return numbers, np.zeros(0, np.int64), None
         width = self.layout.width
         columns = [pa.array([cells[i] if i < len(cells) else None for _, cells in ragged],
                             pa.string()) for i in range(width)]
         checked = [c.check(col) for c, col in zip(self.checkers, columns, strict=True)]
-        self.keys.add(numbers, {i: checked[i] for i in self.key_fields},
-                      {i: columns[i] for i in self.key_fields})
+        keys = (numbers, {i: checked[i] for i in self.key_fields}, {i: columns[i] for i in self.key_fields})
         counts = np.zeros(len(ragged), np.int64)
         for position, (number, cells) in enumerate(ragged):
             flags = {i: int(c.flags[position]) for i, c in enumerate(checked) if c.flags[position]}
@@ -305,7 +322,7 @@ class ResourceValidator:
             else:
                 counts[position] = (sum(len(self.checkers[i].notes_of(f)) for i, f in flags.items())
                                     + abs(len(cells) - width) + len(sizes))
-        return numbers, counts
+        return numbers, counts, keys
 
     # Integrity and order
 
@@ -539,6 +556,10 @@ def _np(array: pa.Array) -> np.ndarray:
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:
+    if not values.any():
+        return np.zeros(len(values), np.int64)
+    if hasattr(np, "bitwise_count"):  # numpy 2
+        return np.bitwise_count(values).astype(np.int64)
     count = np.zeros(len(values), np.int64)
     values = values.astype(np.uint32)
     while values.any():
