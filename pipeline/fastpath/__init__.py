@@ -63,8 +63,9 @@ import pyarrow as pa
 from frictionless import FrictionlessException
 
 from pipeline.fastpath.cells import Interner
-from pipeline.fastpath.engine import Crash, FastResult, read_keys, validate_resource
+from pipeline.fastpath.engine import FastResult, read_keys, validate_resource
 from pipeline.fastpath.reader import BLOCK_SIZE, Unsupported
+from pipeline.fastpath.rows import Crash
 
 __all__ = ["BLOCK_SIZE", "Crash", "TaskResult", "Unsupported", "validate_package"]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 CHUNK_ROWS = 1 << 16
 # strptime directives the fixed-width reader knows: name and width in digits.
@@ -207,6 +208,16 @@ def scatter(size: int, positions: np.ndarray, values: pa.Array, base: pa.Array |
         return base
     mask = np.zeros(size, bool)
     mask[positions] = True
-    import pyarrow.compute as pc
-
     return pc.replace_with_mask(base, pa.array(mask), values)
+
+
+def np_bool(array: Any) -> np.ndarray:
+    """A boolean Arrow array as numpy, null as False."""
+    return array.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def only(text: pa.Array, valid: np.ndarray) -> pa.Array:
+    """The text where valid, null elsewhere."""
+    if valid.all():
+        return text
+    return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.string()))

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from frictionless import errors as fl_errors
 from frictionless.table import Header
 
-from pipeline.fastpath.arrays import buffers
+from pipeline.fastpath.arrays import buffers, np_bool
 from pipeline.fastpath.cells import TYPE_ERROR, Checked, FieldChecker, Interner
+from pipeline.fastpath.integrity import KeyStore, all_null, chunks, group_codes, previous_rows
 from pipeline.fastpath.reader import (
     BLOCK_SIZE,
     Unsupported,
@@ -32,17 +32,10 @@ from pipeline.fastpath.reader import (
     inspect_csv,
     read_batches,
 )
+from pipeline.fastpath.rows import row_errors
 
 MAX_BLOCK_SIZE = 1 << 30
 CellSizeError = Callable[..., Any]  # (row_number, cells, field_name, field_number, cell, length)
-
-
-class Crash(Exception):
-    """Frictionless raises this exception validating the resource (and so do we)."""
-
-    def __init__(self, original: BaseException) -> None:
-        super().__init__(str(original))
-        self.original = original
 
 
 @dataclass
@@ -65,58 +58,6 @@ class _RowEvents:
     blank: bool
     cell_sizes: list[tuple[int, int]]  # (field index, length) of cells over the size limit
     crashes: dict[int, BaseException] = field(default_factory=dict)
-
-
-@dataclass
-class _Keys:
-    """Keys (and raw text) of the key fields, for every row read, in row order."""
-
-    types: dict[int, pa.DataType]  # key type of each key field
-    numbers: list[np.ndarray] = field(default_factory=list)
-    keys: dict[int, list[pa.Array]] = field(default_factory=dict)
-    texts: dict[int, list[pa.Array]] = field(default_factory=dict)
-    crashes: dict[tuple[int, int], BaseException] = field(default_factory=dict)
-
-    def add(self, numbers: np.ndarray, checked: dict[int, Checked], texts: dict[int, pa.Array],
-            ragged: tuple[np.ndarray, dict[int, Checked], dict[int, pa.Array]] | None = None) -> None:
-        """The keys of a batch's well-formed rows, and of its ragged rows (merged in order)."""
-        keys = {i: result.key for i, result in checked.items()}
-        for index, result in checked.items():
-            for position, exc in result.key_crashes.items():
-                self.crashes[(int(numbers[position]), index)] = exc
-        if ragged is not None and len(ragged[0]):
-            other_numbers, other_checked, other_texts = ragged
-            for index, result in other_checked.items():
-                for position, exc in result.key_crashes.items():
-                    self.crashes[(int(other_numbers[position]), index)] = exc
-            merged = np.concatenate([numbers, other_numbers])
-            order = pa.array(np.argsort(merged, kind="stable"))
-            numbers = merged[order.to_numpy()]
-            keys = {i: pa.concat_arrays([keys[i], other_checked[i].key]).take(order) for i in keys}
-            texts = {i: pa.concat_arrays([texts[i], other_texts[i]]).take(order) for i in texts}
-        self.numbers.append(numbers)
-        for index in keys:
-            self.keys.setdefault(index, []).append(keys[index])
-            self.texts.setdefault(index, []).append(texts[index])
-
-    def table(self, up_to: int | None) -> tuple[np.ndarray, dict[int, pa.Array], dict[int, pa.Array]]:
-        """Row numbers, keys and texts by field, sorted by row number, up to a row."""
-        if not self.numbers:
-            return (np.zeros(0, np.int64), {i: pa.nulls(0, t) for i, t in self.types.items()},
-                    {i: pa.nulls(0, pa.string()) for i in self.types})
-        numbers = np.concatenate(self.numbers)
-        if (numbers[1:] > numbers[:-1]).all():  # no ragged row: already in order, no copy
-            cut = len(numbers) if up_to is None else int(np.searchsorted(numbers, up_to, "right"))
-            keys = {i: pa.chunked_array(chunks).slice(0, cut) for i, chunks in self.keys.items()}
-            texts = {i: pa.chunked_array(chunks).slice(0, cut) for i, chunks in self.texts.items()}
-            return numbers[:cut], keys, texts
-        order = np.argsort(numbers, kind="stable")
-        if up_to is not None:
-            order = order[numbers[order] <= up_to]
-        taken = pa.array(order)
-        keys = {i: pa.concat_arrays(chunks).take(taken) for i, chunks in self.keys.items()}
-        texts = {i: pa.concat_arrays(chunks).take(taken) for i, chunks in self.texts.items()}
-        return numbers[order], keys, texts
 
 
 @dataclass(frozen=True)
@@ -206,7 +147,7 @@ class ResourceValidator:
 
     def _validate(self, header_errors: list[Any], block_size: int) -> FastResult:
         self.events: dict[int, _RowEvents] = {}
-        self.keys = _Keys({i: self.checkers[i].key_type for i in self.key_fields})
+        self.keys = KeyStore({i: self.checkers[i].key_type for i in self.key_fields})
         typed: list[pa.RecordBatch] = []
         keep_typed = self.keep_typed
         unconvertible = False
@@ -269,7 +210,7 @@ class ResourceValidator:
         if size and not all(c.blank_is_empty for c in self.checkers):
             empty = np.ones(size, bool)
             for column in columns:
-                empty &= _np(pc.equal(column, ""))
+                empty &= np_bool(pc.equal(column, ""))
             if empty.any() and has_empty_lines(self.layout.path):
                 # pyarrow reads an empty line as empty cells, frictionless as no cell at all.
                 raise Unsupported("empty lines in a table where an empty cell is a value")
@@ -279,7 +220,7 @@ class ResourceValidator:
             offsets, _data = buffers(column)
             long = offsets[1:] - offsets[:-1] > self.max_cell_chars  # bytes: at least characters
             if long.any():
-                long &= _np(pc.greater(pc.utf8_length(column), self.max_cell_chars))
+                long &= np_bool(pc.greater(pc.utf8_length(column), self.max_cell_chars))
                 counts += long
                 self._sizes.append((index, long))
         return counts, crash_rows
@@ -329,14 +270,14 @@ class ResourceValidator:
     def _assemble(self, header_errors: list[Any], stop: int | None, rows: int) -> list[Any]:
         numbers, keys, texts = self.keys.table(stop)
         self.key_texts = texts
-        self.key_null = {i: _all_null([key], len(numbers)) for i, key in keys.items()}
+        self.key_null = {i: all_null([key], len(numbers)) for i, key in keys.items()}
         self.key_numbers = numbers
-        unique_prev = {i: _previous(numbers, [keys[i]], skip_null=True) for i in self.unique}
+        unique_prev = {i: previous_rows(numbers, [keys[i]], skip_null=True) for i in self.unique}
         primary_prev = primary_none = None
         if self.has_primary:
             components = [keys[i] for i in self.primary]
-            primary_none = _all_null(components, len(numbers))
-            primary_prev = _previous(numbers, components, skip_null=False, exclude=primary_none)
+            primary_none = all_null(components, len(numbers))
+            primary_prev = previous_rows(numbers, components, skip_null=False, exclude=primary_none)
         group_match = [self._foreign_matches(g, keys, len(numbers)) for g in self.groups]
         flagged = set(self.events)
         for prev in unique_prev.values():
@@ -353,13 +294,13 @@ class ResourceValidator:
             # Frictionless still reads the first row (which may raise) before it stops.
             first = int(numbers[0]) if len(numbers) else None
             if first in flagged:
-                self._row_errors(first, 0, unique_prev, primary_prev, primary_none, group_match)
+                row_errors(self, first, 0, unique_prev, primary_prev, primary_none, group_match)
             return errors[:self.error_limit]
         for number in sorted(flagged):
             if stop is not None and number > stop:
                 break
             position = self._position(number)
-            errors.extend(self._row_errors(number, position, unique_prev, primary_prev,
+            errors.extend(row_errors(self, number, position, unique_prev, primary_prev,
                                            primary_none, group_match))
             if len(errors) >= self.error_limit:
                 return errors[:self.error_limit]
@@ -376,7 +317,7 @@ class ResourceValidator:
         crashing = {n for n, event in self.events.items() if event.crashes}
         crashing |= {number for number, _index in self.keys.crashes}
         for number in sorted(crashing):
-            self._row_errors(number, self._position(number), unique_prev, primary_prev,
+            row_errors(self, number, self._position(number), unique_prev, primary_prev,
                              primary_none, [])
         return []
 
@@ -397,145 +338,26 @@ class ResourceValidator:
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Rows whose key is all None; rows whose key is found in the referenced resource."""
         target = [keys[i] for i in group.target]
-        none = _all_null(target, size)
+        none = all_null(target, size)
         kinds, source = self.lookups[(group.source_name, group.source_fields)]
         if len(source) != len(target):
             raise Unsupported("a foreign key of another width than its reference")
         source_size = len(source[0]) if source else 0
-        source_none = _all_null(source, source_size)
+        source_none = all_null(source, source_size)
         if "null" in kinds:  # a referenced field the referenced file lacks: nothing matches
             return none, np.zeros(size, bool)
         for index, kind in zip(group.target, kinds, strict=True):
             if self.checkers[index].key_kind != kind:
                 raise Unsupported("a foreign key comparing values of different types")
         if len(target) == 1:  # hash the (usually small) referenced values only
-            known = pa.chunked_array(_chunks(source[0]), source[0].type).drop_null()
-            match = _np(pc.is_in(target[0], value_set=known.combine_chunks()))
+            known = pa.chunked_array(chunks(source[0]), source[0].type).drop_null()
+            match = np_bool(pc.is_in(target[0], value_set=known.combine_chunks()))
             return none, match
-        codes = _group_codes([pa.chunked_array(_chunks(s) + _chunks(t), s.type).combine_chunks()
+        codes = group_codes([pa.chunked_array(chunks(s) + chunks(t), s.type).combine_chunks()
                               for s, t in zip(source, target, strict=True)])
         known = codes[:source_size][~source_none]
         match = np.isin(codes[source_size:], known)
         return none, match
-
-    def _row_errors(self, number: int, position: int | None, unique_prev: dict,
-                    primary_prev: np.ndarray | None, primary_none: np.ndarray | None,
-                    group_match: list) -> list[Any]:
-        event = self.events.get(number)
-        width = self.layout.width
-        if event is not None:
-            cells = event.cells
-        else:
-            cells = [None] * width
-            for index, text in self.key_texts.items():
-                cells[index] = text[position].as_py()
-        shown = ["" if cell is None else str(cell) for cell in cells]
-        out: list[Any] = []
-        processed: set[int] = set()
-        full = [False]
-
-        def raw(index: int) -> str | None:
-            return cells[index] if index < len(cells) else None
-
-        def process(index: int) -> None:
-            if index in processed:
-                return
-            processed.add(index)
-            if event is not None and index in event.crashes:
-                raise Crash(event.crashes[index])
-            flags = event.flags.get(index, 0) if event is not None else 0
-            for kind, note in self.checkers[index].notes_of(flags):
-                error_class = fl_errors.TypeError if kind == "type-error" else fl_errors.ConstraintError
-                out.append(error_class(note=note, cells=shown, row_number=number,
-                                       cell=str(raw(index)), field_name=self.names[index],
-                                       field_number=index + 1))
-
-        def finish() -> None:
-            if full[0]:
-                return
-            for index in range(width):
-                process(index)
-            if event is not None:
-                for offset, cell in enumerate(cells[width:], start=width + 1):
-                    out.append(fl_errors.ExtraCellError(
-                        note="", cells=shown, row_number=number, cell=str(cell),
-                        field_name="", field_number=offset))
-                for index in range(len(cells), width):
-                    out.append(fl_errors.MissingCellError(
-                        note="", cells=shown, row_number=number, cell="",
-                        field_name=self.names[index], field_number=index + 1))
-                if event.blank:
-                    out[:] = [fl_errors.BlankRowError(note="", cells=shown, row_number=number)]
-            full[0] = True
-
-        def value(index: int) -> Any:
-            return self.checkers[index].value_of(raw(index))
-
-        for index in self.unique:
-            process(index)
-            if position is None or self.key_null[index][position]:
-                continue
-            self._raise_key_crash(number, [index])
-            previous = int(unique_prev[index][position])
-            if previous:
-                finish()
-                out.append(fl_errors.UniqueError(
-                    note=f"the same as in the row at position {previous}", cells=shown,
-                    row_number=number, cell=str(value(index)), field_name=self.names[index],
-                    field_number=index + 1))
-        if self.has_primary and position is not None:
-            for index in self.primary:
-                process(index)
-            if primary_none[position]:
-                finish()
-                out.append(fl_errors.PrimaryKeyError(
-                    note='cells composing the primary keys are all "None"', cells=shown,
-                    row_number=number))
-            else:
-                self._raise_key_crash(number, self.primary)
-                previous = int(primary_prev[position])
-                if previous:
-                    finish()
-                    out.append(fl_errors.PrimaryKeyError(
-                        note=f"the same as in the row at position {previous}", cells=shown,
-                        row_number=number))
-        if self.lookup is not None:
-            present = [i for i in self.lookup_fields if i is not None]
-            for index in present:
-                process(index)
-            if position is not None and not all(self.key_null[i][position] for i in present):
-                self._raise_key_crash(number, present)
-            return out
-        for group, (none, match) in zip(self.groups, group_match, strict=True):
-            for index in group.target:
-                process(index)
-            if position is None or none[position]:
-                continue
-            self._raise_key_crash(number, group.target)
-            if not match[position]:
-                finish()
-                values = [value(i) for i in group.target]
-                note = 'for "{}": values "{}" not found in the lookup table "{}" as "{}"'.format(
-                    ", ".join(group.target_names), ", ".join(str(v) for v in values),
-                    group.source_name, ", ".join(group.source_fields))
-                out.append(fl_errors.ForeignKeyError(
-                    note=note, cells=shown, row_number=number,
-                    field_names=list(group.target_names),
-                    field_cells=["" if v is None else str(v) for v in values],
-                    reference_name=group.source_name,
-                    reference_field_names=list(group.source_fields)))
-        finish()
-        if event is not None:
-            for index, length in event.cell_sizes:
-                out.append(self.cell_size_error(number, shown, self.names[index], index + 1,
-                                                str(value(index)), length))
-        return out
-
-    def _raise_key_crash(self, number: int, indices: Any) -> None:
-        for index in indices:
-            if (number, index) in self.keys.crashes:
-                raise Crash(self.keys.crashes[(number, index)])
-
 
 def read_keys(resource: Any, path: Path, field_names: tuple[str, ...], interner: Interner,
               block_size: int = BLOCK_SIZE) -> tuple[list[str], list[pa.Array]]:
@@ -546,13 +368,6 @@ def read_keys(resource: Any, path: Path, field_names: tuple[str, ...], interner:
                                   keep_typed=False, lookup=field_names)
     validator.run(block_size)
     return validator.lookup_keys()
-
-
-# Keys: group codes and previous occurrences
-
-
-def _np(array: pa.Array) -> np.ndarray:
-    return array.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:
@@ -566,79 +381,6 @@ def _popcount(values: np.ndarray) -> np.ndarray:
         count += values & 1
         values = values >> 1
     return count
-
-
-def _chunks(array: Any) -> list[pa.Array]:
-    return list(array.chunks) if isinstance(array, pa.ChunkedArray) else [array]
-
-
-def _all_null(arrays: list[Any], size: int) -> np.ndarray:
-    none = np.ones(size, bool)
-    for array in arrays:
-        if array.null_count:
-            none &= array.is_null().to_numpy(zero_copy_only=False)
-        else:
-            none[:] = False
-    return none
-
-
-def _group_codes(arrays: list[pa.Array]) -> np.ndarray:
-    """One int64 code per row, equal for rows whose values (nulls included) are all equal."""
-    size = len(arrays[0]) if arrays else 0
-    codes = np.zeros(size, np.int64)
-    arrays = [a for a in arrays if not pa.types.is_null(a.type)]
-    for number, array in enumerate(arrays):
-        encoded = pc.dictionary_encode(array, null_encoding="encode")
-        indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        if number == 0:
-            codes = indices
-            continue
-        codes = codes * (len(encoded.dictionary) + 1) + indices
-        codes = np.unique(codes, return_inverse=True)[1].astype(np.int64).reshape(-1)
-    return codes
-
-
-def _previous(numbers: np.ndarray, arrays: list[Any], *, skip_null: bool,
-              exclude: np.ndarray | None = None) -> np.ndarray:
-    """For each row, the row number of the latest earlier row with equal values (0: none;
-    nulls equal nulls). Sorting, not hashing: pyarrow's hash tables of millions of
-    distinct strings are slow and take gigabytes."""
-    size = len(numbers)
-    previous = np.zeros(size, np.int64)
-    if not size:
-        return previous
-    considered = np.ones(size, bool) if exclude is None else ~exclude
-    if skip_null:
-        considered &= ~_all_null(arrays, size)
-    rows = np.flatnonzero(considered)
-    if not len(rows):
-        return previous
-    columns = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
-    if len(rows) < size:
-        taken = pa.array(rows)
-        columns = [c.take(taken) for c in columns]
-    if len(columns) == 1 and not columns[0].null_count and (
-            pa.types.is_integer(columns[0].type) or pa.types.is_date(columns[0].type)):
-        values = columns[0].to_numpy(zero_copy_only=False)
-        if (values[1:] > values[:-1]).all():  # identifiers in order: no duplicate
-            return previous
-        order = np.argsort(values, kind="stable")
-        same = values[order][1:] == values[order][:-1]
-    else:
-        table = pa.table({f"k{i}": c for i, c in enumerate(columns)})
-        keys = [(name, "ascending", "at_end") for name in table.column_names]
-        order = pc.sort_indices(table, sort_keys=keys).to_numpy()
-        ordered = table.take(pa.array(order))
-        same = np.ones(len(rows) - 1, bool)
-        for column in ordered.columns:
-            later, earlier = column.slice(1), column.slice(0, len(column) - 1)
-            equal = _np(pc.equal(later, earlier))
-            if column.null_count:
-                equal |= _all_null([later], len(same)) & _all_null([earlier], len(same))
-            same &= equal
-    if same.any():
-        previous[rows[order[1:][same]]] = numbers[rows[order[:-1][same]]]
-    return previous
 
 
 def validate_resource(resource: Any, path: Path, *, block_size: int = BLOCK_SIZE, **options: Any
