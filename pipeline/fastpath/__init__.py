@@ -2,54 +2,69 @@
 
 `validate_package` validates the table resources of a frictionless Package as
 `Package.validate` would, and gives the same errors (type, row, field, cell, note, in the
-same order, cut at the same error limit), reading each CSV file once with pyarrow in
-batches and checking whole columns with pyarrow.compute and numpy. It also keeps the
-typed columns of a valid file, which the conversion writes to Parquet, CSV and JSON
-without reading the file again.
+same order, cut at the same error limit), reading each CSV file once with pyarrow, in
+batches (a reader thread parses the next one meanwhile), and checking whole columns
+with pyarrow.compute and numpy. It also keeps the typed columns of a valid file, which
+the conversion writes to CSV, Parquet and JSON without reading the file again.
+
+Modules: reader (dialect, header, batches, row numbers), cells (one column, as
+frictionless' cell reader), parsers (canonical forms, vectorised), constraints, keys
+(values compared as Python compares them), integrity (unique, primary and foreign keys),
+rows (a row's errors in frictionless' order), engine (one resource), arrays and patterns
+(byte-level helpers, `pattern` in RE2).
 
 How agreement is obtained rather than hoped for:
 
 - The CSV dialect, encoding and header row are decided by frictionless' own code
   (`csv.Sniffer` on the same 100 lines, the header-row heuristic on the same 100 rows);
   pyarrow then parses with those settings, and rows of another width are re-parsed with
-  Python's csv module (reader.py).
-- Header errors come from frictionless' `Header` class applied to the same labels.
+  Python's csv module. Header errors come from frictionless' `Header` on the same labels.
 - A cell is read by a vectorised parser only when it has the canonical form of its type,
   for which frictionless' result is known (digits for an integer, YYYY-MM-DD for a date,
   a string of `trueValues`/`falseValues` for a boolean…); any other cell is read by
-  frictionless' own cell reader, once per distinct value (cells.py). Constraints are
-  vectorised where the comparison is exact; ties between a decimal and a float bound,
-  and non-ASCII text under a `pattern`, are decided by frictionless.
+  frictionless' own cell reader, once per distinct value. Constraints are vectorised
+  where the comparison is exact; ties between a decimal and a float bound, and text a
+  translated `pattern` may not judge like Python's re, are decided by frictionless.
+  Types and formats without a vectorised parser (email, uri, duration, geopoint, array,
+  object, geojson, list, dates in format "any"…) are read by frictionless' reader for
+  every distinct value: exact, slower, no fallback needed.
 - Unique, primary-key and foreign-key checks compare keys whose equality is Python's
   equality of the parsed values (tokens from a dict of the values where no Arrow type
   has that equality, NaN equal to nothing), and report the latest earlier occurrence,
-  as frictionless' memory does.
+  as frictionless' memory does. Foreign keys are looked up among the referenced
+  resource's keys, read as frictionless reads them to build its lookup.
 - Errors of a row are emitted in the order of frictionless' lazy row processing (cells
   of unique fields first, then the primary key's and foreign keys', then the others),
   and validation stops at the same error limit. Exceptions frictionless would raise
   (a signalling NaN compared with a bound, an unhashable value in a unique column) are
-  raised too, at the row where frictionless would meet them.
+  raised too, when frictionless would meet them.
 
-Deliberate differences with frictionless (none changes a verdict or an error):
+Deliberate differences with frictionless (none changes a verdict, an error or a report):
 
 - `cells` of a primary-key, unique or foreign-key error on a row without other errors
-  hold only the key columns (the others are empty strings): our reports only use the
-  key cells. Blank-row errors of an empty line list empty cells instead of none.
+  hold only the key columns (the others are empty strings): reports only use the key
+  cells. The blank-row error of an empty line lists empty cells where frictionless has
+  none (its row number and message are the same).
 - The typed table of a valid file holds frictionless' values (e.g. "+5" is the integer
   5, "2024-3-1" the date 2024-03-01, " 12 " the integer 12), where the former conversion
   (typing_arrow.read_typed_table, still used after a fallback) failed on some of them
-  with a conversion error. Canonical values are typed exactly as before.
+  with a conversion error. Canonical values are typed exactly as before, and the
+  downloads of such files are byte for byte those of the former conversion.
+- Parquet files of more than one row group (1,048,576 rows) are written a row group at
+  a time: the same bytes as writing the whole table at once, whatever its chunks, where
+  the former conversion's bytes also depended on how pyarrow had cut the file in blocks.
 
-What falls back to frictionless (for that resource only, with a note in the report):
-the package or resource metadata is invalid (frictionless reports it at once); the
-dialect needs what pyarrow does not do identically (`skipInitialSpace` sniffed or
-declared, an escape character, no quoting, multi-character delimiters, `header: false`,
-`headerRows`, `commentChar`, `commentRows`, `skipBlankRows`, `headerCase: false`,
-`fieldsMatch` other than exact, UTF-16/32 encodings); frictionless would take another row
-than the first as header; a quote left open at the end of a ragged row; empty lines in a
-table where an empty string is not a missing value; integers beyond 64 bits in a key;
-foreign keys between fields of different key types or to a resource that is not a CSV
-table; any failure of the fast path itself (reported in the note, never silent).
+What falls back to frictionless (for that resource only, with a note in the report;
+the result is frictionless', so the same): invalid package or resource metadata
+(frictionless stops at once, no note); a dialect pyarrow cannot read identically
+(`skipInitialSpace` declared or sniffed by csv.Sniffer, an escape character, no quoting,
+a multi-character delimiter, `header: false`, `headerRows`, `commentChar`, `commentRows`,
+`skipBlankRows`, `headerCase: false`, `fieldsMatch` other than exact, UTF-16/32); a file
+whose header frictionless finds elsewhere than on the first row; a quote left open at the
+end of a ragged row; empty lines in a table where the empty string is not a missing value;
+integers beyond 64 bits (or year-months beyond 2^50) in a key field; a foreign key
+between fields of different key types, or to a resource that is not a CSV table; a
+record longer than 1 GB; any failure of the fast path itself (named in the note).
 """
 
 from __future__ import annotations
