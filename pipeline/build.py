@@ -100,6 +100,7 @@ def validate(
         )
         for outcome in outcomes:
             result.report.extend(outcome.problems)
+            result.report.notes.extend(outcome.notes)
     result.cached = sum(o.from_cache for o in outcomes)
     result.processed = len(outcomes) - result.cached
     result.peak_memory_mb = _peak_memory_mb()
