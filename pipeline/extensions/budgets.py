@@ -22,6 +22,7 @@ from pipeline.model import PublishedDataset
 from pipeline.participation.budget_editions import Edition, assemble
 from pipeline.participation.budget_pabulib import pabulib
 from pipeline.participation.budget_render import BarChart, bar_chart, shorten
+from pipeline.participation.common import duplicate_ids
 from pipeline.report import Problem
 
 KIND = "budget-participatif"
@@ -75,13 +76,7 @@ class BudgetsExtension(BaseExtension):
             found, issues = read_editions(context, published)
             editions += [(e, published) for e in found]
             problems += issues
-        seen: set[str] = set()
-        for edition, published in editions:
-            if edition.id in seen:
-                problems.append(Problem("error", "duplicate-edition",
-                                        f"Two editions are named {edition.id!r}.", dataset=published.slug,
-                                        hint="Give every edition a distinct id, across datasets too."))
-            seen.add(edition.id)
+        problems += duplicate_ids(editions, "edition")
         if not editions:
             return Contribution(self.name, problems=tuple(problems))
         all_editions = [e for e, _ in editions]

@@ -12,8 +12,6 @@ from datetime import UTC, date, datetime, time
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from feedgenerator import Atom1Feed
-
 from pipeline.config import SiteSettings
 from pipeline.extensions.base import (
     BaseExtension,
@@ -24,8 +22,10 @@ from pipeline.extensions.base import (
     Page,
 )
 from pipeline.model import PublishedDataset
+from pipeline.participation.common import duplicate_ids
 from pipeline.participation.petition_model import Petition, assemble, ordered
 from pipeline.report import Problem
+from pipeline.transparency.feeds import DatedAtomFeed
 
 KIND = "interpellations"
 RESOURCES = ("petitions", "signatures")
@@ -58,23 +58,12 @@ def read_petitions(
     return petitions, found
 
 
-class _Feed(Atom1Feed):
-    """Dated by its newest entry, or by the build: never by the clock (feedgenerator's default)."""
-
-    def __init__(self, *args: object, fallback: datetime, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fallback = fallback
-
-    def latest_post_date(self) -> datetime:
-        return max((item["updateddate"] for item in self.items if item.get("updateddate")),
-                   default=self.fallback)
-
-
 def atom_feed(settings: SiteSettings, petitions: Sequence[Petition], build_date: datetime) -> bytes:
     """One entry per event of every petition (filing, threshold, sitting, answer, closing)."""
     base = settings.base_url.rstrip("/")
     authority = urlparse(base).netloc or "localhost"
-    feed = _Feed(title=f"Interpellations citoyennes – {settings.name}", link=f"{base}/interpellations/",
+    feed = DatedAtomFeed(
+                 title=f"Interpellations citoyennes – {settings.name}", link=f"{base}/interpellations/",
                  description="Dépôts, seuils atteints, examens en séance et réponses du droit "
                  "d'interpellation citoyenne.", language="fr", feed_url=f"{base}/{FEED}",
                  feed_guid=f"{base}/{FEED}", author_name=settings.owner, fallback=build_date)
@@ -99,13 +88,7 @@ class PetitionsExtension(BaseExtension):
             found, issues = read_petitions(context, published)
             petitions += [(p, published) for p in found]
             problems += issues
-        seen: set[str] = set()
-        for petition, published in petitions:
-            if petition.id in seen:
-                problems.append(Problem("error", "duplicate-petition",
-                                        f"Two petitions are named {petition.id!r}.", dataset=published.slug,
-                                        hint="Give every petition a distinct id, across datasets too."))
-            seen.add(petition.id)
+        problems += duplicate_ids(petitions, "petition")
         if not petitions:
             return Contribution(self.name, problems=tuple(problems))
         every = [p for p, _ in petitions]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlparse
@@ -103,3 +103,16 @@ def span_fr(start: datetime, end: datetime) -> str:
 def month_fr(value: date | datetime) -> str:
     """« décembre 2026 »."""
     return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def duplicate_ids(items: Iterable[tuple[Any, PublishedDataset]], noun: str) -> list[Problem]:
+    """An error for each item whose `id` an earlier item (of any dataset of the kind) has."""
+    seen: set[str] = set()
+    problems = []
+    for item, published in items:
+        if item.id in seen:
+            problems.append(Problem("error", f"duplicate-{noun}", f"Two {noun}s are named {item.id!r}.",
+                                    dataset=published.slug,
+                                    hint=f"Give every {noun} a distinct id, across datasets too."))
+        seen.add(item.id)
+    return problems

@@ -12,25 +12,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from html import escape
 
-from feedgenerator import Atom1Feed
-
 from pipeline.config import SiteSettings
 from pipeline.projects.history import Event, chronological
 from pipeline.projects.model import Project
+from pipeline.transparency.feeds import DatedAtomFeed
 
 ALL_PROJECTS_FEED = "feeds/projets.atom.xml"
-
-
-class _Feed(Atom1Feed):
-    """Atom1Feed whose <updated> falls back to a given date instead of the clock."""
-
-    def __init__(self, *args, fallback: datetime, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.fallback = fallback
-
-    def latest_post_date(self) -> datetime:
-        dates = [item["updateddate"] for item in self.items if item.get("updateddate")]
-        return max(dates) if dates else self.fallback
 
 
 def project_feed(project: Project, events: Sequence[Event], settings: SiteSettings,
@@ -58,8 +45,8 @@ def all_projects_feed(items: Sequence[tuple[Project, Event]], settings: SiteSett
 
 
 def _new_feed(title: str, link: str, feed_url: str, subtitle: str, settings: SiteSettings,
-              fallback: datetime) -> _Feed:
-    return _Feed(title=title, link=link, description=subtitle, subtitle=subtitle, language="fr",
+              fallback: datetime) -> DatedAtomFeed:
+    return DatedAtomFeed(title=title, link=link, description=subtitle, subtitle=subtitle, language="fr",
                  feed_url=feed_url, feed_guid=feed_url, author_name=settings.owner or settings.name,
                  fallback=fallback)
 
@@ -68,7 +55,8 @@ def _newest_first(items: Iterable[tuple[Project, Event]]) -> list[tuple[Project,
     return sorted(items, key=lambda pe: (*chronological(pe[1]), pe[0].id), reverse=True)
 
 
-def _add(feed: _Feed, project: Project, event: Event, settings: SiteSettings, with_project: bool) -> None:
+def _add(feed: DatedAtomFeed, project: Project, event: Event, settings: SiteSettings,
+         with_project: bool) -> None:
     base = settings.base_url.rstrip("/")
     link = f"{base}/{project.url}#{event.anchor}"
     text = event.text

@@ -23,8 +23,9 @@ class FeedEntry:
     day: date
 
 
-class _Feed(Atom1Feed):
-    """An empty feed is dated by the build, never by the clock (feedgenerator's default)."""
+class DatedAtomFeed(Atom1Feed):
+    """Dated by its newest entry, or by `fallback` (the build date) when it has none: never by
+    the clock, feedgenerator's default, so two builds of one commit give the same bytes."""
 
     def __init__(self, *args: object, fallback: datetime, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -40,7 +41,7 @@ def atom_feed(settings: SiteSettings, path: str, title: str, page_url: str, subt
     """The feed at `path`, newest entries first, with absolute links from base_url."""
     base = settings.base_url.rstrip("/")
     authority = urlparse(base).netloc or "localhost"
-    feed = _Feed(title=title, link=f"{base}/{page_url}", description=subtitle, subtitle=subtitle,
+    feed = DatedAtomFeed(title=title, link=f"{base}/{page_url}", description=subtitle, subtitle=subtitle,
                  language="fr", feed_url=f"{base}/{path}", feed_guid=f"{base}/{path}",
                  author_name=settings.owner, fallback=build_date)
     for entry in sorted(entries, key=lambda e: (e.day, e.key), reverse=True):
