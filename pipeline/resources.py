@@ -1,7 +1,6 @@
 """The resources of a dataset: their paths (kept inside the dataset folder), formats,
 schemas (inline, a file beside the data, a URL in the cache, or a site: schema) and maps."""
 
-
 from __future__ import annotations
 
 import codecs
@@ -22,6 +21,7 @@ from pipeline.schemas import SITE_SCHEME, SchemaCache, SchemaNotCached
 TABULAR_FORMATS = {"csv", "tsv"}
 GEO_FORMATS = {"geojson"}
 BOUND_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
 
 
 def read_resources(
@@ -166,7 +166,7 @@ def _schema(
         return None, declared
     try:
         text = path.read_text(encoding="utf-8")
-        loaded = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        loaded = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # a safe loader
     except (ValueError, yaml.YAMLError) as exc:
         found.error("schema-error", f"Schema file {declared} cannot be read: {exc}.",
                     "Check the JSON/YAML syntax.", file=_relative(path, root))
