@@ -1,7 +1,9 @@
 """The build, read top to bottom as its list of stages.
 
-settings → discover → validate & convert → refuse or go on → dates → render → downloads
-→ index → swap into output/. Nothing reaches output/ unless every stage succeeded.
+up to date? → settings → discover → validate & convert → refuse or go on → dates → maps
+→ extensions → render → downloads → index → swap into output/ → record what was read.
+Nothing reaches output/ unless every stage succeeded; a build whose inputs are those of the
+build that wrote output/ keeps it (pipeline/uptodate.py).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pipeline.render import render_site
 from pipeline.report import Problem, Report
 from pipeline.schemas import SchemaCache
 from pipeline.site import SiteData
+from pipeline.uptodate import inputs_digest, record_build, up_to_date
 
 Progress = Callable[[str], None]
 
@@ -52,11 +55,15 @@ class BuildResult:
     cached: int = 0
     processed: int = 0
     peak_memory_mb: float = 0.0
+    # True when output/ was already the build of these inputs and was kept as it is.
+    up_to_date: bool = False
+    datasets: int = 0
 
     def to_dict(self) -> dict:
         return {
             **self.report.to_dict(),
-            "datasets": len(self.site.datasets) if self.site else 0,
+            "datasets": len(self.site.datasets) if self.site else self.datasets,
+            "up_to_date": self.up_to_date,
             "from_cache": self.cached,
             "processed": self.processed,
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
@@ -113,8 +120,14 @@ def build(
     strict: bool = False,
     progress: Progress = _silent,
     jobs: int | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Build the whole site into paths.output, or raise BuildRefused leaving it untouched."""
+    start = time.perf_counter()
+    inputs = inputs_digest(paths, pelican_conf, strict)
+    if not force and (previous := up_to_date(paths, inputs)) is not None:
+        return BuildResult(previous.report, up_to_date=True, datasets=previous.datasets,
+                           timings={"up to date": time.perf_counter() - start})
     result, datasets, outcomes = validate(paths, progress=progress, jobs=jobs)
     if result.report.failed(strict):
         raise BuildRefused(result.report, strict)
@@ -153,6 +166,8 @@ def build(
             if any(p.severity == "error" for p in problems):
                 raise BuildRefused(result.report, strict)
     result.site = site
+    result.datasets = len(site.datasets)
+    record_build(paths, inputs, len(site.datasets), result.report)
     result.peak_memory_mb = _peak_memory_mb()
     return result
 

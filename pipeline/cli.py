@@ -94,14 +94,17 @@ def _progress(ctx: click.Context) -> Callable[[str], None]:
               help="Use publishconf.py (absolute URLs from site.yaml's base_url); implies --strict.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report and figures as JSON.")
 @click.option("--jobs", type=int, default=None, help="Processes for validation (default: cores).")
+@click.option("--force", is_flag=True,
+              help="Build even if nothing the build reads has changed since the last one.")
 @click.pass_context
 @handle_errors
 def build_command(ctx: click.Context, strict: bool, publish: bool, as_json: bool,
-                  jobs: int | None) -> None:
+                  jobs: int | None, force: bool) -> None:
     """Validate every dataset and build the site into output/ (atomically)."""
     ctx.obj["json"] = as_json
     conf = ROOT / ("publishconf.py" if publish else "pelicanconf.py")
-    result = build(_paths(ctx), conf, strict=strict or publish, progress=_progress(ctx), jobs=jobs)
+    result = build(_paths(ctx), conf, strict=strict or publish, progress=_progress(ctx), jobs=jobs,
+                   force=force)
     _print_result(ctx, result)
 
 
@@ -111,6 +114,12 @@ def _print_result(ctx: click.Context, result: BuildResult) -> None:
         return
     if result.report.problems or result.report.notes:
         click.echo(result.report.render_text(), err=True)
+    if not ctx.obj["quiet"] and result.up_to_date:
+        click.echo(
+            f"{_paths(ctx).output} is up to date: nothing the build reads has changed since it was "
+            f"built ({result.datasets} datasets); kept as it is. `build --force` builds anyway.",
+            err=True,
+        )
     if not ctx.obj["quiet"] and result.site is not None:
         total = sum(result.timings.values())
         click.echo(
