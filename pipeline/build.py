@@ -38,7 +38,7 @@ from pipeline.render import render_site
 from pipeline.report import Problem, Report
 from pipeline.schemas import SchemaCache
 from pipeline.site import SiteData
-from pipeline.uptodate import inputs_digest, record_build, up_to_date
+from pipeline.uptodate import input_state, record_build, up_to_date
 
 Progress = Callable[[str], None]
 
@@ -124,7 +124,7 @@ def build(
 ) -> BuildResult:
     """Build the whole site into paths.output, or raise BuildRefused leaving it untouched."""
     start = time.perf_counter()
-    inputs = inputs_digest(paths, pelican_conf, strict)
+    inputs = input_state(paths, pelican_conf, strict)
     if not force and (previous := up_to_date(paths, inputs)) is not None:
         return BuildResult(previous.report, up_to_date=True, datasets=previous.datasets,
                            timings={"up to date": time.perf_counter() - start})

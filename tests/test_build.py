@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -167,6 +168,23 @@ def test_any_change_to_what_the_build_reads_or_wrote_builds_again(
     assert (paths.output / "catalogue" / "index.html").is_file()
     if change == "content":
         assert "Autre." in (paths.output / "nouvelle" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_changed_within_the_clock_tick_of_the_last_build_is_seen(small_site: BuildPaths) -> None:
+    """Same size, same modification time (as if edited twice in one tick of the file
+    system's clock): the file was recent when the build looked at it, so it is compared
+    by content too."""
+    csv = small_site.datasets / "effectifs-colleges" / "effectifs-colleges.csv"
+    csv.write_bytes(csv.read_bytes())  # saved just before the build
+    _small_build(small_site)
+    before = csv.stat()
+    csv.write_bytes(csv.read_bytes().replace(b"Rosa Parks", b"Rosa Parkz"))
+    os.utime(csv, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert csv.stat().st_size == before.st_size and csv.stat().st_mtime_ns == before.st_mtime_ns
+    again = _small_build(small_site)
+    assert not again.up_to_date
+    page = small_site.output / "jeux-de-donnees" / "effectifs-colleges" / "index.html"
+    assert "Rosa Parkz" in page.read_text(encoding="utf-8")
 
 
 def test_a_refused_build_is_never_up_to_date(small_site: BuildPaths) -> None:
