@@ -25,6 +25,7 @@ from pipeline.extensions import discover as discover_extensions
 from pipeline.extensions.base import BuildContext, Contribution
 from pipeline.gitinfo import build_date, dataset_dates, head_commit
 from pipeline.maps.build import build_maps
+from pipeline.memo import PickleMemo
 from pipeline.model import Dataset, PublishedDataset
 from pipeline.process import Outcome, process_datasets
 from pipeline.publish import (
@@ -98,7 +99,7 @@ def validate(
         result.report.extend(check_contrast(settings))
     with stages.stage("discover"):
         datasets, problems = discover(paths.datasets, settings, SchemaCache.for_project(paths.root, settings),
-                                      only)
+                                      only, memo=PickleMemo(paths.cache / "discover"))
         result.report.extend(problems)
     with stages.stage("validate and convert"):
         outcomes = process_datasets(

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from pipeline.config import SiteSettings
+from pipeline.memo import PickleMemo, signature, source_signature
 from pipeline.model import Contact, Dataset, Temporal
 from pipeline.report import DatasetProblems, Problem
 from pipeline.resources import read_resources
@@ -46,9 +47,12 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 
 
 def discover(
-    datasets_dir: Path, settings: SiteSettings, schemas: SchemaCache, only: tuple[str, ...] = ()
+    datasets_dir: Path, settings: SiteSettings, schemas: SchemaCache, only: tuple[str, ...] = (),
+    memo: PickleMemo | None = None,
 ) -> tuple[list[Dataset], list[Problem]]:
-    """Read every dataset folder; return the datasets that loaded and all problems found."""
+    """Read every dataset folder; return the datasets that loaded and all problems found.
+    With a memo, a folder whose files, settings, schemas and code are unchanged since the
+    last build is not read again."""
     datasets: list[Dataset] = []
     problems: list[Problem] = []
     root = datasets_dir.parent
@@ -61,13 +65,28 @@ def discover(
             for slug in missing
         )
         folders = [f for f in folders if f.name in only]
+    context = _memo_context(settings, schemas, root) if memo else ""
     for folder in folders:
-        found = DatasetProblems(folder.name, _relative(folder / DESCRIPTOR, root))
-        dataset = _load_dataset(folder, settings, schemas, found, root)
-        problems.extend(found.items)
-        if dataset is not None and not found.has_errors:
+        key = signature([folder], context) if memo else ""
+        loaded = memo.get(folder.name, key) if memo else None
+        if loaded is None:
+            found = DatasetProblems(folder.name, _relative(folder / DESCRIPTOR, root))
+            loaded = (_load_dataset(folder, settings, schemas, found, root), found.items)
+            if memo:
+                memo.put(folder.name, key, loaded)
+        dataset, items = loaded
+        problems.extend(items)
+        if dataset is not None and not any(p.severity == "error" for p in items):
             datasets.append(dataset)
+    if memo and not only:
+        memo.keep_only(f.name for f in folders)
     return datasets, problems
+
+
+def _memo_context(settings: SiteSettings, schemas: SchemaCache, root: Path) -> str:
+    """What a dataset's reading depends on besides its folder."""
+    return "\0".join((str(root), repr(settings), source_signature(),
+                      signature([schemas.folder, schemas.site_folder])))
 
 
 def _load_dataset(
