@@ -247,13 +247,18 @@ class BuildTimes:
     label: str
     cold_s: float
     warm_s: float
+    forced_s: float
     changed_s: float
-    processed: tuple[int, int, int]
-    stages: tuple[dict[str, float], dict[str, float], dict[str, float]]  # seconds by stage
+    processed: tuple[int, int, int, int]
+    stages: tuple[dict[str, float], ...]  # seconds by stage, for each build in turn
+
+
+BUILDS = ("cold", "nothing changed", "nothing changed, --force", "one dataset changed")
 
 
 def measure_builds(tmp: Path, big_csv: Path | None, copies: int = 0) -> BuildTimes:
-    """Cold build, rebuild with nothing changed, rebuild with one small dataset changed."""
+    """Cold build; rebuild with nothing changed (the up-to-date check), the same forced to
+    build; rebuild after one value changed in one small dataset."""
     from pipeline.build import build
     from pipeline.config import BuildPaths
 
@@ -275,11 +280,13 @@ def measure_builds(tmp: Path, big_csv: Path | None, copies: int = 0) -> BuildTim
     pelican = root / "pelicanconf.py"
     cold, first = timed(lambda: build(paths, pelican))
     warm, second = timed(lambda: build(paths, pelican))
-    _touch_data(changed)
-    after, third = timed(lambda: build(paths, pelican))
+    forced, third = timed(lambda: build(paths, pelican, force=True))
+    _change_a_value(changed)
+    after, fourth = timed(lambda: build(paths, pelican))
+    results = (first, second, third, fourth)
     label = f"{copies} small datasets" if copies else "sample site + the 1M-row dataset"
-    return BuildTimes(label, cold, warm, after, (first.processed, second.processed, third.processed),
-                      (first.timings, second.timings, third.timings))
+    return BuildTimes(label, cold, warm, forced, after, tuple(r.processed for r in results),
+                      tuple(r.timings for r in results))
 
 
 def _copy_dataset(source: Path, target: Path) -> None:
@@ -305,11 +312,15 @@ def _big_dataset(folder: Path, csv_path: Path) -> None:
                                              encoding="utf-8")
 
 
-def _touch_data(folder: Path) -> None:
-    """Change the bytes of the dataset's first CSV file, not its content (the header's
-    line break becomes CRLF): its cache key changes, so it is validated and converted again."""
+def _change_a_value(folder: Path) -> None:
+    """A data officer's correction: the amount of the first data row of the dataset's CSV
+    file goes up by one, so its downloads, checksums, preview and profile change."""
     data = sorted(folder.glob("*.csv"))[0]
-    data.write_bytes(data.read_bytes().replace(b"\n", b"\r\n", 1))
+    header, first, rest = data.read_text(encoding="utf-8").split("\n", 2)
+    cells = first.split(",")
+    column = header.split(",").index("montant")
+    cells[column] = f"{float(cells[column]) + 1:.2f}"
+    data.write_text("\n".join((header, ",".join(cells), rest)), encoding="utf-8")
 
 
 # Report
@@ -394,11 +405,11 @@ def print_builds(builds: list[BuildTimes]) -> None:
     for b in builds:
         print(f"  {b.label}:")
         for name, seconds, stages, processed in zip(
-                ("cold", "nothing changed", "one dataset changed"), (b.cold_s, b.warm_s, b.changed_s),
-                b.stages, b.processed, strict=True):
+                BUILDS, (b.cold_s, b.warm_s, b.forced_s, b.changed_s), b.stages, b.processed,
+                strict=True):
             own = stages.get(STAGE, 0.0)
             others = ", ".join(f"{k} {v:.2f}" for k, v in stages.items() if k != STAGE and v >= 0.05)
-            print(f"    {name:20s} {seconds:6.2f} s  {seconds / b.cold_s:4.0%} of cold  "
+            print(f"    {name:25s} {seconds:6.2f} s  {seconds / b.cold_s:4.0%} of cold  "
                   f"[{STAGE} {own:.2f} s, {processed} processed; {others}]")
 
 
@@ -420,13 +431,13 @@ def print_targets(rows: list[Row], peak: float, builds: list[BuildTimes]) -> Non
     for b in builds:
         cold_stage = b.stages[0].get(STAGE, 0.0)
         if "small" in b.label:
-            share, stage = b.changed_s / b.cold_s, b.stages[2].get(STAGE, 0.0) / cold_stage
+            share, stage = b.changed_s / b.cold_s, b.stages[3].get(STAGE, 0.0) / cold_stage
             print(f"  one changed dataset among 50 under 20% of a cold build: {share:.0%} — "
                   f"{verdict(share < 0.2)} (the {STAGE} stage: {stage:.0%})")
         else:
-            share, stage = b.warm_s / b.cold_s, b.stages[1].get(STAGE, 0.0) / cold_stage
+            share, forced = b.warm_s / b.cold_s, b.forced_s / b.cold_s
             print(f"  no-change rebuild under 10% of a cold build: {share:.0%} — "
-                  f"{verdict(share < 0.1)} (the {STAGE} stage: {stage:.0%})")
+                  f"{verdict(share < 0.1)} (forced to build: {forced:.0%})")
 
 
 if __name__ == "__main__":
