@@ -23,6 +23,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from pipeline.build import BuildResult
+from pipeline.catalogue_rdf.fragment_cache import fragment_files
+from pipeline.catalogue_rdf.fragments import catalogue_fragments
 from pipeline.catalogue_rdf.graph import catalogue_graph
 from pipeline.catalogue_rdf.serialize import FORMATS, catalogue_files
 from pipeline.catalogue_rdf.terms import SPDX, VCARD
@@ -105,6 +107,12 @@ def synthetic_datasets() -> tuple[PublishedDataset, ...]:
 
 
 def synthetic_files() -> dict[str, bytes]:
+    """The files as the extension writes them: assembled from fragments (no cache)."""
+    return fragment_files(catalogue_fragments(SETTINGS, synthetic_datasets(), BUILT))
+
+
+def whole_graph_files() -> dict[str, bytes]:
+    """The same graph serialised at once by rdflib: what the fragments must agree with."""
     return catalogue_files(catalogue_graph(SETTINGS, synthetic_datasets(), BUILT))
 
 

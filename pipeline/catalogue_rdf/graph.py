@@ -15,13 +15,17 @@ constraints hold without fetching the vocabularies.
 
 Blank nodes: only the periods of time. data.gouv.fr (udata) dereferences a dct:temporal
 that is an IRI to read its dates, and would fetch the dataset's HTML page; a blank node is
-read in place. Their identifiers are fixed (`_:periode-<slug>`), so output stays stable.
+read in place. Their identifiers are fixed (`_:periode-<slug>`), so output stays stable;
+and being made of the dataset's slug (unique, like the dataset IRI it makes) they cannot
+collide when each dataset is serialised on its own (fragments.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, SKOS
@@ -54,6 +58,7 @@ from pipeline.model import Contact, ConvertedResource, DataFile, PublishedDatase
 from pipeline.vocab import EU_FREQ, EU_THEME, LICENSES, License
 
 DCT = DCTERMS
+Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
 PREFIXES = {
     "rdf": str(RDF),
     "xsd": str(XSD),
@@ -68,10 +73,14 @@ PREFIXES = {
 }
 
 
+# Literals are immutable and rdflib makes them slowly: the same labels and dates recur in
+# every dataset and distribution, so they are made once.
+@lru_cache(maxsize=4096)
 def fr(text: str) -> Literal:
     return Literal(text, lang="fr")
 
 
+@lru_cache(maxsize=4096)
 def when(value: datetime | date) -> Literal:
     """xsd:dateTime for commit dates (UTC), xsd:date for calendar dates."""
     if isinstance(value, datetime):
@@ -79,17 +88,40 @@ def when(value: datetime | date) -> Literal:
     return Literal(value.isoformat(), datatype=XSD.date)
 
 
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _once(method: Method) -> Method:
+    """Describe a node once per catalogue: the same call would add the same triples again.
+
+    Vocabulary terms (licences, themes, media types, places, agents…) are described for
+    every dataset and distribution that uses them; the set of triples ignores the copies,
+    but making them is most of the time catalogue_triples takes. Arguments are hashable
+    values (strings, literals, frozen dataclasses), and these methods depend on nothing
+    else but the settings.
+    """
+    @wraps(method)
+    def once(self: _Builder, *args: Any) -> Any:
+        key = (method.__name__, args)
+        if key not in self.described:
+            self.described[key] = method(self, *args)
+        return self.described[key]
+    return once  # type: ignore[return-value]
+
+
 class _Builder:
     def __init__(self, settings: SiteSettings) -> None:
         self.settings = settings
         self.iris = SiteIRIs(settings)
-        self.triples: set[tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]] = set()
+        self.triples: set[Triple] = set()
+        self.described: dict[tuple[str, tuple[Any, ...]], Any] = {}
 
     def add(self, subject: URIRef | BNode, predicate: URIRef, value: URIRef | BNode | Literal) -> None:
         self.triples.add((subject, predicate, value))
 
     # ---- vocabulary terms, typed and labelled ------------------------------------------
 
+    @_once
     def concept(self, iri: str, label: Literal, scheme: str | None = None) -> URIRef:
         node = URIRef(iri)
         self.add(node, RDF.type, SKOS.Concept)
@@ -98,6 +130,7 @@ class _Builder:
             self.add(node, SKOS.inScheme, URIRef(scheme))
         return node
 
+    @_once
     def typed(self, iri: str, *classes: URIRef) -> URIRef:
         node = URIRef(iri)
         for cls in classes:
@@ -110,21 +143,25 @@ class _Builder:
     def language(self) -> URIRef:
         return self.typed(EU_LANGUAGE_FR, DCT.LinguisticSystem)
 
+    @_once
     def theme_scheme(self) -> URIRef:
         node = self.typed(EU_THEME_SCHEME, SKOS.ConceptScheme)
         self.add(node, DCT.title, Literal("Data theme", lang="en"))
         self.add(node, DCT.title, fr("Thèmes des données (Union européenne)"))
         return node
 
+    @_once
     def theme(self, code: str) -> URIRef:
         label = EU_THEME_LABELS.get(code, code)
         return self.concept(EU_THEME + code, fr(label), EU_THEME_SCHEME)
 
+    @_once
     def frequency(self, code: str, label: str) -> URIRef:
         node = self.typed(EU_FREQ + code, DCT.Frequency)
         self.add(node, SKOS.prefLabel, fr(label))
         return node
 
+    @_once
     def licence(self, lic: License) -> URIRef:
         node = self.typed(lic.url, DCT.LicenseDocument)
         self.add(node, DCT.title, fr(lic.title))
@@ -133,6 +170,7 @@ class _Builder:
                                                   Literal(LICENCE_TYPE_LABELS[kind], lang="en")))
         return node
 
+    @_once
     def place(self, place: Place) -> URIRef:
         node = self.typed(place.iri, DCT.Location)
         self.add(node, SKOS.prefLabel, fr(place.label))
@@ -141,6 +179,7 @@ class _Builder:
             self.add(node, DCT.isPartOf, URIRef(place.part_of))
         return node
 
+    @_once
     def agent(self, name: str) -> URIRef:
         node = self.typed(self.iris.agent(name), FOAF.Agent, FOAF.Organization)
         owner = self.iris.is_owner(name)
@@ -155,6 +194,7 @@ class _Builder:
                 Literal(PUBLISHER_TYPE_LABELS[OWNER_PUBLISHER_TYPE], lang="en")))
         return node
 
+    @_once
     def contact(self, contact: Contact) -> URIRef | None:
         if not (contact.name or contact.email):
             return None
@@ -284,11 +324,20 @@ def ordered_graph(triples: Iterable[tuple]) -> Graph:
     return graph
 
 
-def catalogue_graph(settings: SiteSettings, datasets: Iterable[PublishedDataset],
-                    build_date: datetime) -> Graph:
-    """The whole catalogue, in sorted order (ready to serialise); settings.base_url must be set."""
+def catalogue_triples(settings: SiteSettings, datasets: Iterable[PublishedDataset],
+                      build_date: datetime) -> set[Triple]:
+    """The whole catalogue as a set of triples; settings.base_url must be set.
+
+    Cheap next to an rdflib Graph (no store, no index): fragments.py splits this set.
+    """
     if not settings.base_url:
         raise ValueError("settings.base_url is empty: a DCAT catalogue needs absolute IRIs")
     builder = _Builder(settings)
     builder.catalogue(sorted(datasets, key=lambda d: d.slug), build_date)
-    return ordered_graph(builder.triples)
+    return builder.triples
+
+
+def catalogue_graph(settings: SiteSettings, datasets: Iterable[PublishedDataset],
+                    build_date: datetime) -> Graph:
+    """The whole catalogue, in sorted order (ready to serialise); settings.base_url must be set."""
+    return ordered_graph(catalogue_triples(settings, datasets, build_date))

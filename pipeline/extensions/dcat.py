@@ -8,17 +8,26 @@ Data 1.1, for harvesters that read only that (CKAN's, JKAN's users).
 
 IRIs are absolute, from site.yaml's base_url: without it there is no catalogue, and the
 build says so (a warning, fatal with --strict).
+
+rdflib writes these files slowly (about 5 ms per dataset for the three), so they are put
+together from fragments (pipeline/catalogue_rdf/fragments.py: the catalogue's, one per
+dataset) whose serialisations are kept in the build cache (`<cache>/dcat/`, keyed by the
+digest of each fragment's triples): a rebuild serialises only the fragments that changed,
+and removes the cache entries it no longer uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.catalogue_rdf.graph import catalogue_graph
+from pipeline.catalogue_rdf.fragment_cache import CacheStats, cached_catalogue_files
+from pipeline.catalogue_rdf.fragments import catalogue_fragments
 from pipeline.catalogue_rdf.pod import POD_PATH, pod_catalogue
-from pipeline.catalogue_rdf.serialize import FORMATS, CatalogueFormat, catalogue_files
+from pipeline.catalogue_rdf.serialize import FORMATS, CatalogueFormat
 from pipeline.extensions.base import BaseExtension, BuildContext, Contribution, GeneratedFile
 from pipeline.report import Problem
+
+CACHE_FOLDER = "dcat"  # under the build cache: the serialised fragments of the catalogue
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class DcatData:
 
     formats: tuple[CatalogueFormat, ...]
     pod: str
+    cache: CacheStats | None = None  # what the fragment cache saved this build (for tests, bench)
 
 
 def no_base_url(what: str) -> Problem:
@@ -42,11 +52,12 @@ class DcatExtension(BaseExtension):
     def prepare(self, context: BuildContext) -> Contribution:
         if not context.settings.base_url:
             return Contribution(self.name, problems=(no_base_url("the DCAT catalogue and data.json"),))
-        graph = catalogue_graph(context.settings, context.datasets, context.build_date)
-        files = [GeneratedFile(path, content) for path, content in catalogue_files(graph).items()]
+        fragments = catalogue_fragments(context.settings, context.datasets, context.build_date)
+        catalogue, stats = cached_catalogue_files(fragments, context.paths.cache / CACHE_FOLDER)
+        files = [GeneratedFile(path, content) for path, content in catalogue.items()]
         files.append(GeneratedFile(POD_PATH, pod_catalogue(context.settings, context.datasets,
                                                           context.build_date)))
-        return Contribution(self.name, data=DcatData(FORMATS, POD_PATH), files=tuple(files),
+        return Contribution(self.name, data=DcatData(FORMATS, POD_PATH, stats), files=tuple(files),
                             head_partials=("dcat/_head.html",))
 
 
