@@ -35,10 +35,13 @@ def rows_with_bytes_outside(text: pa.Array, allowed: bytes) -> np.ndarray:
     mask = np.zeros(len(text), bool)
     start, stop = int(offsets[0]), int(offsets[-1])
     chunk = data[start:stop]
-    good = (chunk - np.uint8(48)) < 10
-    for byte in allowed:
-        good |= chunk == byte
-    bad = np.flatnonzero(~good)
+    bad = np.flatnonzero((chunk - np.uint8(48)) > 9)  # not a digit: few bytes, mostly
+    if len(bad) and allowed:
+        found = chunk[bad]
+        other = np.ones(len(bad), bool)
+        for byte in allowed:
+            other &= found != byte
+        bad = bad[other]
     if len(bad):
         mask[np.searchsorted(offsets, bad + start, side="right") - 1] = True
     return mask
@@ -172,31 +175,48 @@ def _read_matrix(matrix: np.ndarray, parts: list[tuple[str, int]], numbers: dict
 MONTH_START = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334], np.int32)
 MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int32)
 DAYS_0001_TO_1970 = 719162
+YEAR_BITS, PART_BITS = 14, 7  # table indices: years 0-16383, months and days 0-127
 
 
 def _year_tables() -> tuple[np.ndarray, np.ndarray]:
-    years = np.arange(10_000, dtype=np.int64)
+    """For each year of YEAR_BITS: its kind (0: not 1-9999, 1: common, 2: leap), and the
+    days from 1970-01-01 to its January 1st."""
+    years = np.arange(1 << YEAR_BITS, dtype=np.int64)
     leap = (years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0))
+    kind = np.where((years >= 1) & (years <= 9999), 1 + leap, 0)
     before = years - 1
     start = before * 365 + before // 4 - before // 100 + before // 400 - DAYS_0001_TO_1970
-    return leap.astype(np.int32), start.astype(np.int32)
+    return kind.astype(np.int32), start.astype(np.int32)
 
 
-# For years 0-9999 (four digits): leap year or not, days from 1970-01-01 to January 1st.
-YEAR_LEAP, YEAR_START = _year_tables()
+def _day_of_year_table() -> np.ndarray:
+    """Days before (month, day) in its year, by year kind, month and day (-1: no such date)."""
+    table = np.full((3, 1 << PART_BITS, 1 << PART_BITS), -1, np.int32)
+    for kind in (1, 2):
+        for month in range(1, 13):
+            leap = int(kind == 2)
+            length = MONTH_DAYS[month] + (month == 2) * leap
+            before = MONTH_START[month] + (month > 2) * leap
+            table[kind, month, 1:length + 1] = before + np.arange(length)
+    return table.reshape(-1)
+
+
+YEAR_KIND, YEAR_START = _year_tables()
+DAY_OF_YEAR = _day_of_year_table()
+PART_MASK = (1 << PART_BITS) - 1
 
 
 def civil_days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Whether Python's datetime accepts each date (year 1-9999, month 1-12, day within the
     month), and its days since 1970-01-01 (proleptic Gregorian; garbage where invalid).
-    Years have four digits: 0 to 9999."""
-    good = (month >= 1) & (month <= 12) & (year >= 1) & (year <= 9999)
-    month = np.where(good, month, 1)
-    year = np.where(good, year, 1)  # garbage where the bytes were not digits
-    leap = YEAR_LEAP[year]
-    valid = good & (day >= 1) & (day <= MONTH_DAYS[month] + (month == 2) * leap)
-    days = YEAR_START[year] + MONTH_START[month] + (day - 1) + (month > 2) * leap
-    return valid, days
+    Table lookups rather than calendar arithmetic: a few passes over the columns."""
+    clipped = year & ((1 << YEAR_BITS) - 1)
+    # Outside the tables' ranges (negative values included): invalid, whatever the lookups.
+    inside = ((year ^ clipped) | ((month | day) & ~PART_MASK)) == 0
+    index = (YEAR_KIND[clipped] << (2 * PART_BITS)) | ((month & PART_MASK) << PART_BITS) \
+        | (day & PART_MASK)
+    before = DAY_OF_YEAR[index]
+    return inside & (before >= 0), YEAR_START[clipped] + before
 
 
 def scatter(size: int, positions: np.ndarray, values: pa.Array, base: pa.Array | None = None
@@ -213,7 +233,9 @@ def scatter(size: int, positions: np.ndarray, values: pa.Array, base: pa.Array |
 
 def np_bool(array: Any) -> np.ndarray:
     """A boolean Arrow array as numpy, null as False."""
-    return array.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    if array.null_count:
+        array = array.fill_null(False)
+    return array.to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
 def only(text: pa.Array, valid: np.ndarray) -> pa.Array:

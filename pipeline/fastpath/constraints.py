@@ -52,11 +52,17 @@ def _vector_check(checker: FieldChecker, name: str, constraint: Any) -> Callable
         compare = np.greater_equal if name == "minLength" else np.less_equal
 
         def check_length(text: pa.Array, values: pa.Array, fast: np.ndarray) -> tuple:
-            offsets, data = buffers(text)
-            lengths = offsets[1:] - offsets[:-1]  # bytes: characters if ASCII
-            if (data[offsets[0]:offsets[-1]] >= 0x80).any():
-                lengths = pc.utf8_length(text).fill_null(0).to_numpy(zero_copy_only=False)
-            return _flagged(~compare(lengths, constraint), bit), np.zeros(len(text), bool)
+            offsets, _data = buffers(text)
+            lengths = offsets[1:] - offsets[:-1]  # bytes: the characters if ASCII
+            broken = ~compare(lengths, constraint)
+            # A UTF-8 character takes one to four bytes: only cells whose verdict may
+            # change from bytes to characters are counted in characters.
+            unsure = np.flatnonzero(broken & (lengths > constraint) if name == "maxLength"
+                                    else ~broken & (lengths < 4 * constraint))
+            if len(unsure):
+                counted = pc.utf8_length(text.take(pa.array(unsure))).fill_null(0)
+                broken[unsure] = ~compare(counted.to_numpy(zero_copy_only=False), constraint)
+            return _flagged(broken, bit), np.zeros(len(text), bool)
         return check_length
     if name == "pattern" and kind == "string":
         classes = fixed_classes(constraint)

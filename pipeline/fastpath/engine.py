@@ -25,11 +25,12 @@ from pipeline.fastpath.cells import TYPE_ERROR, Checked, FieldChecker, Interner
 from pipeline.fastpath.integrity import KeyStore, all_null, chunks, group_codes, previous_rows
 from pipeline.fastpath.reader import (
     BLOCK_SIZE,
+    BatchReader,
+    CsvLayout,
     Unsupported,
     auto_block_size,
     has_empty_lines,
     inspect_csv,
-    read_batches,
 )
 from pipeline.fastpath.rows import row_errors
 
@@ -96,9 +97,20 @@ class ResourceValidator:
         schema = self.resource.schema
         if schema.has_defined("fields_match") and schema.fields_match != "exact":
             raise Unsupported(f"fieldsMatch: {schema.fields_match}")
-        header = Header(list(layout.labels), fields=schema.fields, row_numbers=[1],
-                        ignore_case=False, fields_match="exact")
-        fields = header.get_expected_fields()
+        # pyarrow parses the first block while the header and the checkers are set up.
+        with BatchReader(layout, block_size) as reader:
+            try:
+                return self._run(layout, reader)
+            except pa.ArrowInvalid as exc:
+                if "straddling" not in str(exc):
+                    raise
+                if block_size >= MAX_BLOCK_SIZE:
+                    raise Unsupported("a record longer than 1 GB") from exc
+        return self.run(block_size * 8)  # a record longer than the block
+
+    def _run(self, layout: CsvLayout, reader: BatchReader) -> FastResult:
+        schema = self.resource.schema
+        header_errors, fields = header_fields(layout.labels, schema.fields)
         if len(fields) != layout.width:
             raise Unsupported("the header and the fields do not pair one to one")
         self.layout = layout
@@ -111,14 +123,7 @@ class ResourceValidator:
         self.checkers = [FieldChecker(f, want_key=i in key_fields, interner=self.interner)
                          for i, f in enumerate(fields)]
         self.key_fields = sorted(key_fields)
-        try:
-            return self._validate(list(header.errors), block_size)
-        except pa.ArrowInvalid as exc:
-            if "straddling" not in str(exc):
-                raise
-            if block_size >= MAX_BLOCK_SIZE:
-                raise Unsupported("a record longer than 1 GB") from exc
-            return self.run(block_size * 8)  # a record longer than the block
+        return self._validate(header_errors, reader)
 
     def _integrity_setup(self, schema: Any, fields: list[Any]) -> None:
         names = self.names
@@ -144,7 +149,7 @@ class ResourceValidator:
 
     # Reading
 
-    def _validate(self, header_errors: list[Any], block_size: int) -> FastResult:
+    def _validate(self, header_errors: list[Any], reader: BatchReader) -> FastResult:
         self.events: dict[int, _RowEvents] = {}
         self.keys = KeyStore({i: self.checkers[i].key_type for i in self.key_fields})
         typed: list[pa.RecordBatch] = []
@@ -153,7 +158,7 @@ class ResourceValidator:
         count = len(header_errors)
         stop: int | None = None
         rows = 0
-        for batch in read_batches(self.layout, block_size):
+        for batch in reader:
             rows += len(batch.numbers) + len(batch.ragged)
             checked = [checker.check(column)
                        for checker, column in zip(self.checkers, batch.columns, strict=True)]
@@ -357,6 +362,20 @@ class ResourceValidator:
         known = codes[:source_size][~source_none]
         match = np.isin(codes[source_size:], known)
         return none, match
+
+def header_fields(labels: tuple[str, ...], fields: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Frictionless' header errors and the fields each label pairs with (fieldsMatch
+    exact). When the labels are the fields' names, in order, none blank or repeated, its
+    Header finds no error and pairs each label with its field: the Header is not built
+    then, as it copies (and so validates) every field, which costs more than reading a
+    small file's first block."""
+    names = [f.name for f in fields]
+    if list(labels) == names and all(names) and len(set(names)) == len(names):
+        return [], list(fields)
+    header = Header(list(labels), fields=fields, row_numbers=[1], ignore_case=False,
+                    fields_match="exact")
+    return list(header.errors), header.get_expected_fields()
+
 
 def read_keys(resource: Any, path: Path, field_names: tuple[str, ...], interner: Interner,
               block_size: int = BLOCK_SIZE) -> tuple[list[str], list[pa.Array]]:

@@ -19,7 +19,7 @@ import csv
 import io
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -194,8 +194,38 @@ def auto_block_size(path: Path) -> int:
 
 def read_batches(layout: CsvLayout, block_size: int = BLOCK_SIZE) -> Iterator[TextBatch]:
     """The records after the header, in order, numbered as frictionless numbers rows."""
-    block_size = block_size or auto_block_size(layout.path)
-    invalid: list[tuple[int, str]] = []
+    with BatchReader(layout, block_size) as reader:
+        yield from reader
+
+
+class BatchReader:
+    """The records after the header, in batches, numbered as frictionless numbers rows.
+
+    pyarrow starts parsing when the reader is made, in a thread: the caller's own setup
+    (header, column checkers) overlaps the parsing of the first block. Iterate once;
+    close() (or leaving a `with` block) stops the thread, iterated or not."""
+
+    def __init__(self, layout: CsvLayout, block_size: int = BLOCK_SIZE) -> None:
+        self.layout = layout
+        self.invalid: list[tuple[int, str]] = []  # ragged records parsed so far, in order
+        block_size = block_size or auto_block_size(layout.path)
+        self._batches = Prefetcher(lambda: _open_csv(layout, block_size, self.invalid))
+
+    def __enter__(self) -> BatchReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._batches.close()
+
+    def __iter__(self) -> Iterator[TextBatch]:
+        return _numbered(self.layout, self._batches, self.invalid)
+
+
+def _open_csv(layout: CsvLayout, block_size: int, invalid: list[tuple[int, str]]) -> Any:
+    """pyarrow's streaming reader of the file's records as text; ragged ones go to `invalid`."""
 
     def on_invalid(row: Any) -> str:
         if row.number is None or row.number < 1:
@@ -206,7 +236,7 @@ def read_batches(layout: CsvLayout, block_size: int = BLOCK_SIZE) -> Iterator[Te
     names = [f"f{i}" for i in range(layout.width)]
     lowered = layout.encoding.replace("_", "-")
     arrow_encoding = "utf8" if lowered in {"utf-8", "utf-8-sig", "ascii"} else layout.encoding
-    reader = pacsv.open_csv(
+    return pacsv.open_csv(
         layout.path,
         read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
                                        block_size=block_size, encoding=arrow_encoding),
@@ -218,12 +248,16 @@ def read_batches(layout: CsvLayout, block_size: int = BLOCK_SIZE) -> Iterator[Te
                                              strings_can_be_null=False,
                                              quoted_strings_can_be_null=False),
     )
+
+
+def _numbered(layout: CsvLayout, batches: Iterator[pa.RecordBatch],
+              invalid: list[tuple[int, str]]) -> Iterator[TextBatch]:
+    """Row numbers for pyarrow's batches, with the ragged rows re-parsed in between.
+    The ragged rows of a block are all in `invalid` before the block's batch is handed over."""
     valid_seen = 0  # well-formed records so far, the header included
     ragged_done = 0
     header_skipped = False
-    # pyarrow parses the next block in a thread while this one is checked. The ragged
-    # rows of a block are all in `invalid` before the block's batch is handed over.
-    for batch in _prefetched(reader):
+    for batch in batches:
         count = batch.num_rows
         dense = np.arange(valid_seen + 1, valid_seen + count + 1, dtype=np.int64)
         numbers = _numbers(dense, invalid)
@@ -251,43 +285,58 @@ def read_batches(layout: CsvLayout, block_size: int = BLOCK_SIZE) -> Iterator[Te
 PREFETCH = 2  # batches parsed ahead
 
 
-def _prefetched(reader: Any) -> Iterator[pa.RecordBatch]:
-    """Iterate in a thread (pyarrow releases the GIL while it parses), a few batches ahead."""
-    batches: queue.Queue = queue.Queue(PREFETCH)
-    stop = threading.Event()
-    done = object()
+class Prefetcher:
+    """Iterates a reader in a thread (pyarrow releases the GIL while it parses), a few
+    batches ahead. `opener` runs in the thread too: pyarrow parses the first block
+    when the reader is opened."""
 
-    def produce() -> None:
+    _DONE = object()
+
+    def __init__(self, opener: Callable[[], Any]) -> None:
+        self._queue: queue.Queue = queue.Queue(PREFETCH)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._produce, args=(opener,), name="csv-reader",
+                                        daemon=True)
+        self._worker.start()
+
+    def _produce(self, opener: Callable[[], Any]) -> None:
+        reader = None
         try:
+            reader = opener()
             for batch in reader:
-                while not stop.is_set():
-                    try:
-                        batches.put(batch, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not self._put(batch):
                     return
-            batches.put(done)
+            self._put(self._DONE)
         except BaseException as exc:  # handed to the consumer, raised there
-            batches.put(exc)
+            self._put(exc)
+        finally:
+            if reader is not None:
+                reader.close()
 
-    worker = threading.Thread(target=produce, name="csv-reader", daemon=True)
-    worker.start()
-    try:
+    def _put(self, item: Any) -> bool:
+        """Wait for room in the queue, unless told to stop; whether the item was queued."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[pa.RecordBatch]:
         while True:
-            item = batches.get()
-            if item is done:
+            item = self._queue.get()
+            if item is self._DONE:
                 return
             if isinstance(item, BaseException):
                 raise item
             yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._worker.is_alive():
             with contextlib.suppress(queue.Empty):
-                batches.get(timeout=0.1)
-        reader.close()
+                self._queue.get(timeout=0.1)
 
 
 def _numbers(dense: np.ndarray, invalid: list[tuple[int, str]]) -> np.ndarray:
