@@ -6,8 +6,10 @@ tests/browser/test_search_browser.py.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import shutil
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,17 +23,23 @@ from pipeline.errors import BuildRefused
 from pipeline.extensions import search as search_module
 from pipeline.extensions.facets import collect_facets, sort_key
 from pipeline.extensions.search import (
+    EXCLUDE_SELECTORS,
+    EXTENSION,
+    FRAGMENT_HEADER,
     UNUSED,
     WHOLE_TERRITORY,
+    IndexStats,
     SearchData,
     canton_labels,
     dataset_filters,
     filter_groups,
     filters_index,
+    index_site,
     page_ids,
     run_pagefind,
     write_filters,
 )
+from pipeline.search_digest import page_digest
 from pipeline.text import slugify
 from pipeline.vocab import FREQUENCIES, THEMES
 from tests.conftest import PELICAN_CONF, ROOT, tree_digest
@@ -216,6 +224,171 @@ def test_a_build_whose_index_fails_is_refused_and_output_untouched(
         build(small_site, PELICAN_CONF)
     assert any(p.code == "search-index" and "boom" in p.message for p in refused.value.report.errors)
     assert (small_site.output / "index.html").read_text(encoding="utf-8") == "published"
+
+
+# --------------------------------------------------------------------------------------
+# Reusing the last bundle when what Pagefind reads has not changed
+# --------------------------------------------------------------------------------------
+
+DATA_PAGE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><header><p>Site généré le {built}</p></header>
+<main data-pagefind-body><article data-pagefind-meta="theme:Finances"><h1>{title}</h1>
+<p>Crédits votés au budget primitif, par chapitre.</p>
+<section data-pagefind-ignore><h2 id="apercu">Aperçu</h2><table><tr><td>{value}</td></tr></table>
+<span data-pagefind-meta="formats:{formats}"></span></section>
+<ul class="card-list"><li>{card}</li></ul>
+<script type="application/ld+json">{{"dateModified": "{built}"}}</script>
+</article></main><footer>{built}</footer></body></html>"""
+
+
+def data_page(title: str = "Budget primitif", value: str = "206056000.00", built: str = "1er mars",
+              formats: str = "CSV, Parquet", card: str = "Autre jeu") -> str:
+    return DATA_PAGE.format(title=title, value=value, built=built, formats=formats, card=card)
+
+
+def write_site(site: Path, pages: dict[str, str]) -> Path:
+    if site.exists():
+        shutil.rmtree(site)  # every build renders into a new staging folder
+    for url, html in pages.items():
+        (site / url).mkdir(parents=True, exist_ok=True)
+        (site / url / "index.html").write_text(html, encoding="utf-8")
+    return site
+
+
+def fragments(bundle: Path) -> dict[str, str]:
+    """The indexed text of every page of a bundle, by URL."""
+    texts = {}
+    for path in (bundle / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        record = json.loads(data[len(FRAGMENT_HEADER):])
+        texts[record["url"]] = record["content"]
+    return texts
+
+
+def fresh_bundle(site: Path, scratch: Path) -> dict[str, str]:
+    """The bundle Pagefind writes for site/ today, run on a copy: the reference for reuse."""
+    shutil.copytree(site, scratch, ignore=shutil.ignore_patterns("pagefind"))
+    assert run_pagefind(scratch)[1] == []
+    return tree_digest(scratch / "pagefind")
+
+
+def indexed(site: Path, cache: Path) -> IndexStats:
+    stats, problems = index_site(site, cache)
+    assert problems == [] and stats is not None
+    return stats
+
+
+def test_a_change_pagefind_does_not_read_reuses_the_bundle_byte_for_byte(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    site = write_site(tmp_path / "site", {"jeu": data_page(), "autre": data_page("Effectifs")})
+    first = indexed(site, cache)
+    assert not first.reused and first.pages == 2
+    # A data value in an ignored part, the header, the footer, a card and a script change.
+    write_site(site, {"jeu": data_page(value="206056001.00", built="2 mars", card="Nouveau"),
+                      "autre": data_page("Effectifs", built="2 mars")})
+    second = indexed(site, cache)
+    assert second.reused and second.parsed == 2
+    assert tree_digest(site / "pagefind") == fresh_bundle(site, tmp_path / "fresh")
+    # Unchanged bytes are not parsed again.
+    assert indexed(site, cache).parsed == 0
+
+
+@pytest.mark.parametrize(("change", "word"), [
+    ({"title": "Budget supplémentaire"}, "supplémentaire"),
+    # Meta in an ignored part is still read by Pagefind: it is shown with the results.
+    ({"formats": "CSV, GeoJSON"}, None),
+])
+def test_a_change_pagefind_reads_runs_it(tmp_path: Path, change: dict[str, str], word: str | None) -> None:
+    cache = tmp_path / "cache"
+    site = write_site(tmp_path / "site", {"jeu": data_page(), "autre": data_page("Effectifs")})
+    indexed(site, cache)
+    write_site(site, {"jeu": data_page(**change), "autre": data_page("Effectifs")})
+    stats = indexed(site, cache)
+    assert not stats.reused
+    assert tree_digest(site / "pagefind") == fresh_bundle(site, tmp_path / "fresh")
+    if word:
+        assert word in fragments(site / "pagefind")["/jeu/"]
+    # The new bundle is the one kept: the next build with no change reuses it.
+    write_site(site, {"jeu": data_page(**change), "autre": data_page("Effectifs")})
+    assert indexed(site, cache).reused
+
+
+def test_a_page_added_or_removed_runs_pagefind(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    pages = {"jeu": data_page(), "autre": data_page("Effectifs")}
+    indexed(write_site(tmp_path / "site", pages), cache)
+    added = indexed(write_site(tmp_path / "site", {**pages, "nouveau": data_page("Collèges")}), cache)
+    assert not added.reused and added.pages == 3
+    assert "/nouveau/" in page_ids(tmp_path / "site" / "pagefind")
+    removed = indexed(write_site(tmp_path / "site", pages), cache)
+    assert not removed.reused and removed.pages == 2
+    # Same pages, another URL: the URL is part of what Pagefind reads.
+    moved = indexed(write_site(tmp_path / "site", {"jeu": data_page(), "autre2": data_page("Effectifs")}),
+                    cache)
+    assert not moved.reused and "/autre2/" in page_ids(tmp_path / "site" / "pagefind")
+
+
+@pytest.mark.parametrize("damage", ["bundle file", "manifest", "missing cache", "memo"])
+def test_a_damaged_or_missing_cache_runs_pagefind(tmp_path: Path, damage: str) -> None:
+    cache = tmp_path / "cache"
+    pages = {"jeu": data_page(), "autre": data_page("Effectifs")}
+    indexed(write_site(tmp_path / "site", pages), cache)
+    reference = tree_digest(tmp_path / "site" / "pagefind")
+    stored = cache / "bundle"
+    if damage == "bundle file":
+        fragment = next((stored / "files" / "fragment").iterdir())
+        fragment.write_bytes(fragment.read_bytes()[:-3])
+    elif damage == "manifest":
+        (stored / "manifest.json").write_text("{not json", encoding="utf-8")
+    elif damage == "missing cache":
+        shutil.rmtree(cache)
+    else:  # the page digests: every page is parsed again, and the bundle still reused
+        (cache / "pages.json").write_text("[]", encoding="utf-8")
+    stats = indexed(write_site(tmp_path / "site", pages), cache)
+    assert stats.reused is (damage == "memo")
+    assert tree_digest(tmp_path / "site" / "pagefind") == reference
+    assert indexed(write_site(tmp_path / "site", pages), cache).reused  # repaired
+
+
+def test_the_digest_keeps_what_pagefind_reads_and_drops_what_it_ignores() -> None:
+    page = data_page()
+    digest = page_digest(page.encode(), EXCLUDE_SELECTORS)
+    assert digest.startswith("input:")
+    same = [data_page(value="1"), data_page(built="2 mars"), data_page(card="Nouveau"),
+            page.replace("<p>Crédits", "<!-- note --><p>Crédits")]
+    # A comment is not read by Pagefind but is kept: more runs than needed, never fewer.
+    assert [page_digest(p.encode(), EXCLUDE_SELECTORS) == digest for p in same] == [True, True, True, False]
+    for other in (data_page(title="Autre"), data_page(formats="CSV"), page.replace('lang="fr"', 'lang="en"'),
+                  page.replace("<p>Crédits", '<p id="x">Crédits'), page.replace("Crédits", "Cr&eacute;dits")):
+        assert page_digest(other.encode(), EXCLUDE_SELECTORS) != digest
+    # A body inside an ignored part: the page counts by its bytes.
+    nested = page.replace("<table>", "<div data-pagefind-body>x</div><table>")
+    assert page_digest(nested.encode(), EXCLUDE_SELECTORS).startswith("bytes:")
+
+
+@pytest.mark.slow
+def test_a_rebuild_after_a_data_correction_reuses_the_bundle(small_site: BuildPaths, tmp_path: Path) -> None:
+    build(small_site, PELICAN_CONF)
+    assert not EXTENSION.last_stats.reused
+    page_path = small_site.output / "jeux-de-donnees" / "budget-primitif" / "index.html"
+    before = page_path.read_text(encoding="utf-8")
+    data = small_site.datasets / "budget-primitif" / "budget-primitif.csv"
+    data.write_text(data.read_text(encoding="utf-8").replace("206056000.00", "206056001.00", 1),
+                    encoding="utf-8")
+    build(small_site, PELICAN_CONF)
+    assert page_path.read_text(encoding="utf-8") != before  # preview, profile, sizes, checksums
+    assert EXTENSION.last_stats.reused
+    bundle = small_site.output / "pagefind"
+    assert tree_digest(bundle) == fresh_bundle(small_site.output, tmp_path / "fresh")
+    index = json.loads((small_site.output / "recherche" / "filtres.json").read_text(encoding="utf-8"))
+    assert {d["id"] for d in index["datasets"]} <= set(page_ids(bundle).values())
+    # A new word in the description: Pagefind runs, and the word is in the index.
+    descriptor = small_site.datasets / "budget-primitif" / "datapackage.yaml"
+    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace(
+        "description: |\n", "description: |\n  Jeu surnuméraire.\n", 1), encoding="utf-8")
+    build(small_site, PELICAN_CONF)
+    assert not EXTENSION.last_stats.reused
+    assert "surnuméraire" in fragments(bundle)["/jeux-de-donnees/budget-primitif/"]
 
 
 # --------------------------------------------------------------------------------------
