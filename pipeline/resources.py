@@ -166,7 +166,8 @@ def _schema(
         return None, declared
     try:
         text = path.read_text(encoding="utf-8")
-        loaded = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)  # a safe loader
+        # _YAML_LOADER is a safe loader
+        loaded = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)
     except (ValueError, yaml.YAMLError) as exc:
         found.error("schema-error", f"Schema file {declared} cannot be read: {exc}.",
                     "Check the JSON/YAML syntax.", file=_relative(path, root))
