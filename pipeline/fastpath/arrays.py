@@ -35,13 +35,10 @@ def rows_with_bytes_outside(text: pa.Array, allowed: bytes) -> np.ndarray:
     mask = np.zeros(len(text), bool)
     start, stop = int(offsets[0]), int(offsets[-1])
     chunk = data[start:stop]
-    bad = np.flatnonzero((chunk - np.uint8(48)) > 9)  # not a digit: few bytes, mostly
-    if len(bad) and allowed:
-        found = chunk[bad]
-        other = np.ones(len(bad), bool)
-        for byte in allowed:
-            other &= found != byte
-        bad = bad[other]
+    good = (chunk - np.uint8(48)) < 10
+    for byte in allowed:
+        good |= chunk == byte
+    bad = np.flatnonzero(~good)
     if len(bad):
         mask[np.searchsorted(offsets, bad + start, side="right") - 1] = True
     return mask
@@ -136,24 +133,28 @@ def fixed_width(text: pa.Array, parts: list[tuple[str, int]], rows: np.ndarray |
     width = sum(size or 1 for _, size in parts)
     offsets, _data = buffers(text)
     size = len(text)
-    match = np.zeros(size, bool)
-    numbers = {name: np.zeros(size, np.int32) for name, digits in parts if digits}
     wanted = offsets[1:] - offsets[:-1] == width
     if rows is not None:
         wanted &= rows
-    for chosen, matrix in _matrices(text, width, wanted):
-        found = {name: np.zeros(len(matrix), np.int32) for name in numbers}
-        match[chosen] = _read_matrix(matrix, parts, found)
+    pieces = list(_matrices(text, width, wanted))
+    if len(pieces) == 1 and len(pieces[0][1]) == size:  # all the values, in one piece
+        return _read_matrix(pieces[0][1], parts)
+    match = np.zeros(size, bool)
+    numbers = {name: np.zeros(size, np.int32) for name, digits in parts if digits}
+    for chosen, matrix in pieces:
+        ok, found = _read_matrix(matrix, parts)
+        match[chosen] = ok
         for name, values in found.items():
             numbers[name][chosen] = values
     return match, numbers
 
 
-def _read_matrix(matrix: np.ndarray, parts: list[tuple[str, int]], numbers: dict[str, np.ndarray]
-                 ) -> np.ndarray:
-    """Rows of bytes that match the template; fills `numbers` (views) with the digits' values."""
+def _read_matrix(matrix: np.ndarray, parts: list[tuple[str, int]]
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Rows of bytes that match the template, and the digits' values (int32)."""
     columns = np.ascontiguousarray(matrix.T)  # one row per byte position: contiguous
     ok = np.ones(len(matrix), bool)
+    numbers = {}
     column = 0
     for name, size in parts:
         if not size:
@@ -166,9 +167,9 @@ def _read_matrix(matrix: np.ndarray, parts: list[tuple[str, int]], numbers: dict
         for row in digits[1:]:
             value *= 10
             value += row
-        numbers[name][:] = value
+        numbers[name] = value
         column += size
-    return ok
+    return ok, numbers
 
 
 # Days before the first of each month (index 1-12) in a common year.

@@ -35,7 +35,6 @@ FLOAT_BYTES = byte_set("0123456789.+-eE")
 INT_PATTERN = r"^-?[0-9]{1,18}$"
 FLOAT_PATTERN = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-REPEAT_SAMPLE = 4096  # below, a column of dates is read directly
 ARROW_TYPES = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
                "date": pa.date32(), "datetime": pa.timestamp("us"), "time": pa.time64("us"),
                "year": pa.int64()}
@@ -65,7 +64,9 @@ def parser_for(checker: FieldChecker) -> Callable[..., tuple[np.ndarray, pa.Arra
     if kind in {"date", "datetime", "time", "year", "yearmonth"}:
         templates = _templates(checker)
         if templates:
-            return lambda text, present, batch: _parse_temporal(checker, text, present, batch, templates)
+            # Every cell is read, repeated or not: the fixed-width reader costs less than
+            # hashing the texts to read each distinct one once.
+            return lambda text, present, batch: _parse_fixed(checker, text, present, batch, templates)
     return partial(_parse_none, checker)
 
 
@@ -142,27 +143,6 @@ def _templates(checker: FieldChecker) -> list[tuple[list[tuple[str, int]], bool]
     return []
 
 
-def _parse_temporal(checker: FieldChecker, text: pa.Array, present: np.ndarray, batch: Batch,
-                    templates: list) -> tuple:
-    encoded = None
-    if len(text) > REPEAT_SAMPLE and not text.null_count and checker.type != "datetime":
-        encoded = pc.dictionary_encode(text)  # dates repeat: read each distinct one once
-    if encoded is not None and len(encoded.dictionary) * 2 < len(text):
-        once = Batch()
-        distinct = encoded.dictionary
-        fast, values, _wrong = _parse_fixed(checker, distinct, np.ones(len(distinct), bool), once,
-                                                 templates)
-        indices = encoded.indices.to_numpy(zero_copy_only=False)
-        fast = fast[indices] & present
-        values = values.take(encoded.indices)
-        if checker.type != "yearmonth":
-            values = pc.if_else(pa.array(fast), values, pa.scalar(None, values.type))
-        if once.yearmonth is not None:
-            batch.yearmonth = once.yearmonth[indices]
-        return fast, values, np.zeros(len(text), bool)
-    return _parse_fixed(checker, text, present, batch, templates)
-
-
 def _parse_fixed(checker: FieldChecker, text: pa.Array, present: np.ndarray, batch: Batch,
                  templates: list) -> tuple:
     size = len(text)
@@ -194,12 +174,14 @@ def _parse_fixed(checker: FieldChecker, text: pa.Array, present: np.ndarray, bat
     year, month = (numbers.get(n, np.full(size, v, np.int32)) for n, v in (("Y", 1900), ("m", 1)))
     days = numbers.get("days")
     if kind in {"datetime", "time"}:
-        seconds = sum(numbers[n].astype(np.int64) * f
-                      for n, f in (("H", 3600), ("M", 60), ("S", 1)) if n in numbers)
+        seconds = _seconds_of_day(numbers, size)
     if kind == "date":
         values = pa.array(days.astype(np.int32), pa.date32(), mask=~fast)
     elif kind == "datetime":
-        micros = (days.astype(np.int64) * 86400 + seconds) * 1_000_000
+        micros = days.astype(np.int64)
+        micros *= 86400
+        micros += seconds
+        micros *= 1_000_000
         values = pa.array(micros, pa.timestamp("us"), mask=~fast)
         batch.aware = aware
     elif kind == "time":
@@ -210,6 +192,15 @@ def _parse_fixed(checker: FieldChecker, text: pa.Array, present: np.ndarray, bat
         values = text
         batch.yearmonth = year.astype(np.int64) * 16 + month
     return fast, values, np.zeros(size, bool)
+
+
+def _seconds_of_day(numbers: dict[str, np.ndarray], size: int) -> np.ndarray:
+    """Hours, minutes and seconds read (two digits each: int32 holds them) in seconds."""
+    seconds = np.zeros(size, np.int32)
+    for name, factor in (("H", 3600), ("M", 60), ("S", 1)):
+        if name in numbers:
+            seconds += numbers[name] * np.int32(factor)
+    return seconds
 
 
 def _strip_non_numeric(text: pa.Array) -> pa.Array:
