@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.config import SAFE_LOADER
 from pipeline.errors import ConfigurationError
 
 STATUS_LABELS = {
@@ -50,7 +51,7 @@ def load_audit(path: Path) -> AccessibilityAudit:
         return AccessibilityAudit("", "", "non", None, None, "Aucun audit n'a été réalisé.",
                                   (), (), (), (), (), (), None, "", "")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{path}: invalid YAML: {exc}") from exc
     status = str(raw.get("status", "non"))

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.config import SiteSettings
+from pipeline.config import SAFE_LOADER, SiteSettings
 from pipeline.memo import PickleMemo, signature, source_signature
 from pipeline.model import Contact, Dataset, Temporal
 from pipeline.report import DatasetProblems, Problem
@@ -28,9 +28,8 @@ KNOWN_KEYS = {
 }
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """safe_load (libyaml's when installed: ten times faster), but an impossible date
-    (2023-02-30) is a YAML error with its line."""
+class _Loader(SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, but an impossible date (2023-02-30) is a YAML error with its line."""
 
     def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
         try:

@@ -13,6 +13,9 @@ from pipeline.errors import ConfigurationError
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+# PyYAML's safe loader in C (libyaml) when installed: ten times faster than the Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Canton:
@@ -131,7 +134,7 @@ class BuildPaths:
 def load_settings(path: Path) -> SiteSettings:
     """Read site.yaml into SiteSettings, refusing unknown keys and bad values."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except FileNotFoundError as exc:
         raise ConfigurationError(f"Settings file not found: {path}") from exc
     except yaml.YAMLError as exc:

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from pipeline.config import SAFE_LOADER
 from pipeline.mapspec import parse_map_spec
 from pipeline.model import Resource
 from pipeline.report import DatasetProblems
@@ -21,7 +22,6 @@ from pipeline.schemas import SITE_SCHEME, SchemaCache, SchemaNotCached
 TABULAR_FORMATS = {"csv", "tsv"}
 GEO_FORMATS = {"geojson"}
 BOUND_CONSTRAINTS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
 
 
 def read_resources(
@@ -166,8 +166,7 @@ def _schema(
         return None, declared
     try:
         text = path.read_text(encoding="utf-8")
-        # _YAML_LOADER is a safe loader
-        loaded = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_YAML_LOADER)
+        loaded = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=SAFE_LOADER)
     except (ValueError, yaml.YAMLError) as exc:
         found.error("schema-error", f"Schema file {declared} cannot be read: {exc}.",
                     "Check the JSON/YAML syntax.", file=_relative(path, root))

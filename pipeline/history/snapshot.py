@@ -17,12 +17,12 @@ from urllib.parse import urlparse
 
 import yaml
 
+from pipeline.config import SAFE_LOADER
 from pipeline.history.git import BlobReader
 from pipeline.schemas import SITE_SCHEME, SchemaCache, SchemaNotCached
 
 DESCRIPTOR = "datapackage.yaml"
 # libyaml when available: old descriptors are parsed at every build, and fast matters.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TABULAR = {"csv", "tsv"}
 
 
@@ -153,6 +153,6 @@ def _load_yaml(content: bytes | None) -> Any:
     if content is None:
         return None
     try:
-        return yaml.load(content.decode("utf-8"), Loader=_LOADER)  # a safe loader
+        return yaml.load(content.decode("utf-8"), Loader=SAFE_LOADER)
     except (UnicodeDecodeError, yaml.YAMLError):
         return None
