@@ -426,3 +426,118 @@ def test_reports_are_unchanged_on_the_fault_corpus_and_the_samples(tmp_path: Pat
         fast = check_dataset(dataset, paths.datasets.parent)
         slow = check_dataset(dataset, paths.datasets.parent, fast=False)
         assert fast.problems == slow.problems, dataset.slug
+
+
+# Reading started early, and the header without frictionless' Header
+
+
+TRICKY = (b"\xef\xbb\xbfid,nom\r\n1,\"a\r\nb\"\r\n\r\n2,b,extra\r\n3\r\n4,\"d\"\r\nx,e\r\n")
+TRICKY_SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "nom", "type": "string"}]}
+
+
+def _tricky_package(folder: Path, path: str = "data.csv") -> frictionless.Package:
+    package = frictionless.Package({"name": "p", "resources": [{
+        "name": "data", "path": "data.csv", "format": "csv", "encoding": "utf-8",
+        "schema": TRICKY_SCHEMA}]}, basepath=str(folder))
+    package.resources[0].path = path  # after the constructor, which refuses unsafe paths
+    return package
+
+
+def _located(tasks: list[Any]) -> list[tuple[str, int | None, str | None]]:
+    return [(e.type, getattr(e, "row_number", None), getattr(e, "field_name", None) or None)
+            for task in tasks for e in task.errors]
+
+
+def _fast_tasks(package: frictionless.Package, **options: Any) -> list[Any]:
+    return fastpath.validate_package(package, frictionless.Checklist(), error_limit=1000,
+                                     max_cell_chars=10**6, cell_size_error=None,
+                                     **options).tasks
+
+
+# A BOM, CRLF, a quoted line break (row 2), an empty line (row 3), an extra cell (row 4),
+# a missing one (row 5) and a type error (row 7): numbered as frictionless numbers rows.
+TRICKY_ERRORS = [("blank-row", 3, None), ("extra-cell", 4, None), ("missing-cell", 5, "nom"),
+                 ("type-error", 7, "id")]
+
+
+@pytest.mark.parametrize("block_size", [fastpath.BLOCK_SIZE, 16])
+def test_a_read_started_before_the_metadata_check_numbers_rows_exactly(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_size: int) -> None:
+    from pipeline.fastpath import engine
+
+    (tmp_path / "data.csv").write_bytes(TRICKY)
+    started: list[Any] = []
+    original = engine.start_reading
+
+    def spy(resource: Any, size: int = fastpath.BLOCK_SIZE) -> Any:
+        started.append(original(resource, size))
+        return started[-1]
+
+    readers: list[Any] = []
+
+    class Counted(engine.BatchReader):
+        def __init__(self, *args: Any) -> None:
+            readers.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(fastpath, "start_reading", spy)
+    monkeypatch.setattr(engine, "BatchReader", Counted)
+    tasks = _fast_tasks(_tricky_package(tmp_path), block_size=block_size)
+    assert started[0] is not None and readers == [started[0].reader]  # made early, and used
+    assert tasks[0].fallback is None and _located(tasks) == TRICKY_ERRORS
+    report = _tricky_package(tmp_path).validate(frictionless.Checklist(), limit_errors=1000)
+    assert _located(report.tasks) == TRICKY_ERRORS
+
+
+def test_without_an_early_read_rows_are_numbered_the_same(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "data.csv").write_bytes(TRICKY)
+    monkeypatch.setattr(fastpath, "start_reading", lambda *args: None)
+    tasks = _fast_tasks(_tricky_package(tmp_path))
+    assert tasks[0].fallback is None and _located(tasks) == TRICKY_ERRORS
+
+
+@pytest.mark.parametrize("where", ["../data.csv", "/etc/hostname", "missing.csv", "folder"])
+def test_no_early_read_of_a_path_frictionless_refuses(tmp_path: Path, where: str) -> None:
+    """An unsafe path, a missing file, a folder: nothing is read before the metadata is
+    checked, and the result is frictionless'."""
+    from pipeline.fastpath.engine import start_reading
+
+    folder = tmp_path / "package"
+    (folder / "folder").mkdir(parents=True)
+    (tmp_path / "data.csv").write_bytes(TRICKY)
+    package = _tricky_package(folder, where)
+    assert start_reading(package.resources[0]) is None
+    fast = _fast_tasks(package)
+    slow = _tricky_package(folder, where).validate(frictionless.Checklist(), limit_errors=1000)
+    assert [[e.type for e in t.errors] for t in fast] == [[e.type for e in t.errors]
+                                                          for t in slow.tasks]
+
+
+def test_an_early_read_dropped_after_invalid_metadata_stops_its_thread(tmp_path: Path) -> None:
+    import threading
+
+    (tmp_path / "data.csv").write_bytes(TRICKY * 2000)
+    package = _tricky_package(tmp_path)
+    package.resources[0].name = "not a name"  # the constructor would refuse it
+    before = threading.active_count()
+    fast = fastpath.validate_package(package, frictionless.Checklist(), error_limit=1000,
+                                     max_cell_chars=10**6, cell_size_error=None)
+    assert [e.type for e in fast.errors] == ["resource-error"]  # frictionless stopped
+    assert threading.active_count() == before
+
+
+@pytest.mark.parametrize("labels", [("id", "nom"), ("id", "Nom"), ("id", ""), ("id", "id"),
+                                    ("id",), ("id", "nom", "x")])
+def test_the_header_is_frictionless_header(labels: tuple[str, ...]) -> None:
+    from frictionless.table import Header
+
+    from pipeline.fastpath.engine import header_fields
+
+    schema = frictionless.Schema.from_descriptor(TRICKY_SCHEMA)
+    errors, fields = header_fields(labels, schema.fields)
+    header = Header(list(labels), fields=schema.fields, row_numbers=[1], ignore_case=False,
+                    fields_match="exact")
+    assert [e.to_descriptor() for e in errors] == [e.to_descriptor() for e in header.errors]
+    assert [f.to_descriptor() for f in fields] == [f.to_descriptor()
+                                                   for f in header.get_expected_fields()]

@@ -78,7 +78,13 @@ import pyarrow as pa
 from frictionless import FrictionlessException
 
 from pipeline.fastpath.cells import Interner
-from pipeline.fastpath.engine import FastResult, read_keys, validate_resource
+from pipeline.fastpath.engine import (
+    EarlyRead,
+    FastResult,
+    read_keys,
+    start_reading,
+    validate_resource,
+)
 from pipeline.fastpath.reader import BLOCK_SIZE, Unsupported
 from pipeline.fastpath.rows import Crash
 
@@ -109,6 +115,20 @@ def validate_package(package: Any, checklist: Any, *, error_limit: int, max_cell
     """Validate every resource of the package as `package.validate(checklist,
     limit_errors=error_limit)` would; raise what it would raise. `block_size`: bytes
     pyarrow reads at a time (smaller in tests, to cross many batch boundaries)."""
+    # The first file is parsed while the metadata is validated (start_reading says when).
+    early = start_reading(package.resources[0], block_size) if fast and package.resources else None
+    try:
+        return _validate_package(package, checklist, early, error_limit=error_limit,
+                                 max_cell_chars=max_cell_chars, cell_size_error=cell_size_error,
+                                 keep_typed=keep_typed, fast=fast, block_size=block_size)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _validate_package(package: Any, checklist: Any, early: EarlyRead | None, *, error_limit: int,
+                      max_cell_chars: int, cell_size_error: Callable[..., Any], keep_typed: bool,
+                      fast: bool, block_size: int) -> PackageResult:
     try:
         package.to_descriptor(validate=True)
     except FrictionlessException:
@@ -123,7 +143,7 @@ def validate_package(package: Any, checklist: Any, *, error_limit: int, max_cell
             try:
                 result = _fast(package, resource, interner, references, error_limit=error_limit,
                                max_cell_chars=max_cell_chars, cell_size_error=cell_size_error,
-                               keep_typed=keep_typed, block_size=block_size)
+                               keep_typed=keep_typed, block_size=block_size, early=early)
                 tasks.append(TaskResult(resource.name, result.errors, result.rows,
                                         table=result.table, unconvertible=result.unconvertible))
                 continue
@@ -139,7 +159,7 @@ def validate_package(package: Any, checklist: Any, *, error_limit: int, max_cell
 
 
 def _fast(package: Any, resource: Any, interner: Interner, references: dict, *, block_size: int,
-          **options: Any) -> FastResult:
+          early: EarlyRead | None, **options: Any) -> FastResult:
     try:
         resource.to_descriptor(validate=True)
     except FrictionlessException as exc:
@@ -164,7 +184,8 @@ def _fast(package: Any, resource: Any, interner: Interner, references: dict, *, 
         return references[cache_key]
 
     return validate_resource(resource, Path(resource.normpath), interner=interner,
-                             reference_keys=reference_keys, block_size=block_size, **options)
+                             reference_keys=reference_keys, block_size=block_size, early=early,
+                             **options)
 
 
 def _tasks(report: Any, reason: str | None) -> list[TaskResult]:

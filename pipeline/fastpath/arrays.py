@@ -70,7 +70,7 @@ def _in_class(column: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     low, high = int(members[0]), int(members[-1])
     if high - low + 1 == len(members):
         return (column - np.uint8(low)) <= high - low  # below `low` wraps around
-    return allowed[column]
+    return np.take(allowed, column)
 
 
 def _matrices(text: pa.Array, width: int, wanted: np.ndarray) -> Iterator[Any]:
@@ -214,10 +214,11 @@ def civil_days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np
     clipped = year & ((1 << YEAR_BITS) - 1)
     # Outside the tables' ranges (negative values included): invalid, whatever the lookups.
     inside = ((year ^ clipped) | ((month | day) & ~PART_MASK)) == 0
-    index = (YEAR_KIND[clipped] << (2 * PART_BITS)) | ((month & PART_MASK) << PART_BITS) \
-        | (day & PART_MASK)
-    before = DAY_OF_YEAR[index]
-    return inside & (before >= 0), YEAR_START[clipped] + before
+    # np.take: several times faster than indexing with an array, for the same gather.
+    index = (np.take(YEAR_KIND, clipped) << (2 * PART_BITS)) \
+        | ((month & PART_MASK) << PART_BITS) | (day & PART_MASK)
+    before = np.take(DAY_OF_YEAR, index)
+    return inside & (before >= 0), np.take(YEAR_START, clipped) + before
 
 
 def scatter(size: int, positions: np.ndarray, values: pa.Array, base: pa.Array | None = None

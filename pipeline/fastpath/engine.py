@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from frictionless import helpers
 from frictionless.table import Header
 
 from pipeline.fastpath.arrays import buffers, np_bool
@@ -91,14 +92,19 @@ class ResourceValidator:
         self.keep_typed = keep_typed
         self.lookup = lookup
 
-    def run(self, block_size: int = BLOCK_SIZE) -> FastResult:
+    def run(self, block_size: int = BLOCK_SIZE, early: EarlyRead | None = None) -> FastResult:
+        """`early`: the read of this resource's file, if already started (start_reading)."""
+        if early is not None and early.resource is self.resource and early.path == self.path \
+                and early.block_size == block_size:
+            layout, reader = early.layout, early.reader
+        else:
+            layout, reader = inspect_csv(self.resource, self.path), None
         block_size = block_size or auto_block_size(self.path)
-        layout = inspect_csv(self.resource, self.path)
         schema = self.resource.schema
         if schema.has_defined("fields_match") and schema.fields_match != "exact":
             raise Unsupported(f"fieldsMatch: {schema.fields_match}")
         # pyarrow parses the first block while the header and the checkers are set up.
-        with BatchReader(layout, block_size) as reader:
+        with reader or BatchReader(layout, block_size) as reader:
             try:
                 return self._run(layout, reader)
             except pa.ArrowInvalid as exc:
@@ -401,8 +407,44 @@ def _popcount(values: np.ndarray) -> np.ndarray:
     return count
 
 
-def validate_resource(resource: Any, path: Path, *, block_size: int = BLOCK_SIZE, **options: Any
-                      ) -> FastResult:
+def validate_resource(resource: Any, path: Path, *, block_size: int = BLOCK_SIZE,
+                      early: EarlyRead | None = None, **options: Any) -> FastResult:
     """Validate a frictionless table resource; raise Unsupported if it must be left to
     frictionless, Crash if frictionless would raise."""
-    return ResourceValidator(resource, path, **options).run(block_size)
+    return ResourceValidator(resource, path, **options).run(block_size, early)
+
+
+@dataclass
+class EarlyRead:
+    """The read of a resource's file, started before its metadata is validated."""
+
+    resource: Any
+    path: Path
+    block_size: int
+    layout: CsvLayout
+    reader: BatchReader
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def start_reading(resource: Any, block_size: int = BLOCK_SIZE) -> EarlyRead | None:
+    """Start parsing the resource's file at once, for the metadata validation (which
+    frictionless does first) to overlap it: on a small file, that validation costs as
+    much as parsing the first block. Only a local CSV file at a path frictionless deems
+    safe, which frictionless itself would open once the metadata is valid; the caller
+    closes the read if the metadata is not. None when in doubt: the validation then
+    reads the file as usual."""
+    try:
+        where = resource.path
+        if not isinstance(where, str) or resource.format not in {"csv", "tsv"} \
+                or resource.compression or helpers.is_remote_path(where) \
+                or not helpers.is_safe_path(where):
+            return None
+        path = Path(resource.normpath)
+        if not path.is_file():
+            return None
+        layout = inspect_csv(resource, path)
+    except Exception:  # the validation will say what is wrong, or fall back
+        return None
+    return EarlyRead(resource, path, block_size, layout, BatchReader(layout, block_size))

@@ -116,7 +116,7 @@ def previous_rows(numbers: np.ndarray, arrays: list[Any], *, skip_null: bool,
     considered = np.ones(size, bool) if exclude is None else ~exclude
     if skip_null:
         considered &= ~all_null(arrays, size)
-    rows = np.flatnonzero(considered)
+    rows = np.arange(size) if considered.all() else np.flatnonzero(considered)
     if not len(rows):
         return previous
     columns = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
@@ -129,7 +129,8 @@ def previous_rows(numbers: np.ndarray, arrays: list[Any], *, skip_null: bool,
         if (values[1:] > values[:-1]).all():  # identifiers in order: no duplicate
             return previous
         order = np.argsort(values, kind="stable")
-        same = values[order][1:] == values[order][:-1]
+        ordered = np.take(values, order)  # np.take: faster than indexing with an array
+        same = ordered[1:] == ordered[:-1]
     else:
         table = pa.table({f"k{i}": c for i, c in enumerate(columns)})
         keys = [(name, "ascending", "at_end") for name in table.column_names]
@@ -143,7 +144,8 @@ def previous_rows(numbers: np.ndarray, arrays: list[Any], *, skip_null: bool,
                 equal |= all_null([later], len(same)) & all_null([earlier], len(same))
             same &= equal
     if same.any():
-        previous[rows[order[1:][same]]] = numbers[rows[order[:-1][same]]]
+        later, earlier = np.flatnonzero(same) + 1, np.flatnonzero(same)
+        previous[rows[order[later]]] = numbers[rows[order[earlier]]]
     return previous
 
 

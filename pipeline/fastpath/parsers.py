@@ -122,7 +122,7 @@ def _parse_boolean(checker: FieldChecker, text: pa.Array, present: np.ndarray, b
     index = found.fill_null(-1).to_numpy(zero_copy_only=False)
     meaning = np.array([*mapping.values(), False], bool)  # index -1: not a boolean
     fast = present & (index >= 0)
-    values = pa.array(meaning[index], pa.bool_(), mask=~fast)
+    values = pa.array(np.take(meaning, index), pa.bool_(), mask=~fast)
     return fast, values, present & ~fast
 
 

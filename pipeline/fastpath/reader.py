@@ -209,7 +209,11 @@ class BatchReader:
         self.layout = layout
         self.invalid: list[tuple[int, str]] = []  # ragged records parsed so far, in order
         block_size = block_size or auto_block_size(layout.path)
-        self._batches = Prefetcher(lambda: _open_csv(layout, block_size, self.invalid))
+        # The options and the file are made here: the thread then needs the GIL only once
+        # pyarrow has parsed the first block, not while the caller's own setup holds it.
+        options = _csv_options(layout, block_size, self.invalid)
+        source = pa.input_stream(str(layout.path))
+        self._batches = Prefetcher(lambda: pacsv.open_csv(source, **options), source.close)
 
     def __enter__(self) -> BatchReader:
         return self
@@ -224,8 +228,9 @@ class BatchReader:
         return _numbered(self.layout, self._batches, self.invalid)
 
 
-def _open_csv(layout: CsvLayout, block_size: int, invalid: list[tuple[int, str]]) -> Any:
-    """pyarrow's streaming reader of the file's records as text; ragged ones go to `invalid`."""
+def _csv_options(layout: CsvLayout, block_size: int, invalid: list[tuple[int, str]]
+                 ) -> dict[str, Any]:
+    """pyarrow's options to read the file's records as text; ragged ones go to `invalid`."""
 
     def on_invalid(row: Any) -> str:
         if row.number is None or row.number < 1:
@@ -236,18 +241,17 @@ def _open_csv(layout: CsvLayout, block_size: int, invalid: list[tuple[int, str]]
     names = [f"f{i}" for i in range(layout.width)]
     lowered = layout.encoding.replace("_", "-")
     arrow_encoding = "utf8" if lowered in {"utf-8", "utf-8-sig", "ascii"} else layout.encoding
-    return pacsv.open_csv(
-        layout.path,
-        read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
-                                       block_size=block_size, encoding=arrow_encoding),
-        parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, quote_char=layout.quote_char,
-                                         double_quote=True, escape_char=False,
-                                         newlines_in_values=True, ignore_empty_lines=False,
-                                         invalid_row_handler=on_invalid),
-        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                             strings_can_be_null=False,
-                                             quoted_strings_can_be_null=False),
-    )
+    return {
+        "read_options": pacsv.ReadOptions(column_names=names, use_threads=False,
+                                          block_size=block_size, encoding=arrow_encoding),
+        "parse_options": pacsv.ParseOptions(delimiter=layout.delimiter, quote_char=layout.quote_char,
+                                            double_quote=True, escape_char=False,
+                                            newlines_in_values=True, ignore_empty_lines=False,
+                                            invalid_row_handler=on_invalid),
+        "convert_options": pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                strings_can_be_null=False,
+                                                quoted_strings_can_be_null=False),
+    }
 
 
 def _numbered(layout: CsvLayout, batches: Iterator[pa.RecordBatch],
@@ -292,14 +296,16 @@ class Prefetcher:
 
     _DONE = object()
 
-    def __init__(self, opener: Callable[[], Any]) -> None:
+    def __init__(self, opener: Callable[[], Any], cleanup: Callable[[], None] | None = None
+                 ) -> None:
+        """`cleanup`: run in the thread when it is done (closes the file)."""
         self._queue: queue.Queue = queue.Queue(PREFETCH)
         self._stop = threading.Event()
-        self._worker = threading.Thread(target=self._produce, args=(opener,), name="csv-reader",
-                                        daemon=True)
+        self._worker = threading.Thread(target=self._produce, args=(opener, cleanup),
+                                        name="csv-reader", daemon=True)
         self._worker.start()
 
-    def _produce(self, opener: Callable[[], Any]) -> None:
+    def _produce(self, opener: Callable[[], Any], cleanup: Callable[[], None] | None) -> None:
         reader = None
         try:
             reader = opener()
@@ -312,6 +318,8 @@ class Prefetcher:
         finally:
             if reader is not None:
                 reader.close()
+            if cleanup is not None:
+                cleanup()
 
     def _put(self, item: Any) -> bool:
         """Wait for room in the queue, unless told to stop; whether the item was queued."""
