@@ -73,21 +73,43 @@ def _in_class(column: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     return np.take(allowed, column)
 
 
+MAX_RUNS = 64  # runs of wanted values read in place; more, and they are copied together
+
+
 def _matrices(text: pa.Array, width: int, wanted: np.ndarray) -> Iterator[Any]:
     """(rows, bytes matrix) of the wanted values, all `width` bytes long, a chunk at a time."""
     offsets, data = buffers(text)
     if not width or not wanted.any():
         return
-    rows: np.ndarray | None = None
-    if not wanted.all():  # only these values, copied one after the other by pyarrow
+    runs = [(0, len(wanted))] if wanted.all() else _runs(wanted)
+    if runs is None:  # scattered: only these values, copied one after the other by pyarrow
         rows = np.flatnonzero(wanted)
         offsets, data = buffers(text.filter(pa.array(wanted)))
-    start = int(offsets[0])
-    matrix = data[start:start + len(offsets[1:]) * width].reshape(-1, width)
+        for part, matrix in _chunked(offsets, data, 0, len(rows), width):
+            yield rows[part], matrix
+        return
+    # Consecutive values of `width` bytes lie one after the other: read where they are.
+    for begin, end in runs:
+        for part, matrix in _chunked(offsets, data, begin, end, width):
+            yield part, matrix
+
+
+def _runs(wanted: np.ndarray) -> list[tuple[int, int]] | None:
+    """[begin, end) of each run of wanted values; None if there are more than MAX_RUNS."""
+    edges = np.flatnonzero(np.diff(wanted, prepend=False, append=False))
+    if len(edges) > 2 * MAX_RUNS:
+        return None
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _chunked(offsets: np.ndarray, data: np.ndarray, begin: int, end: int, width: int
+             ) -> Iterator[tuple[slice, np.ndarray]]:
+    """Values begin to end (all `width` bytes long, contiguous) as matrices of rows."""
+    start = int(offsets[begin])
+    matrix = data[start:start + (end - begin) * width].reshape(-1, width)
     step = CHUNK_ROWS * 4
-    for begin in range(0, len(matrix), step):
-        part = slice(begin, begin + step)
-        yield (part if rows is None else rows[part]), matrix[part]
+    for first in range(0, end - begin, step):
+        yield slice(begin + first, min(begin + first + step, end)), matrix[first:first + step]
 
 
 def rows_with_high_bytes(offsets: np.ndarray, data: np.ndarray, size: int) -> np.ndarray:
@@ -238,6 +260,19 @@ def np_bool(array: Any) -> np.ndarray:
     if array.null_count:
         array = array.fill_null(False)
     return array.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def nulls_where_not(text: pa.Array, keep: np.ndarray) -> pa.Array:
+    """The text where `keep`, null elsewhere, sharing the text's buffers: only the
+    validity bitmap is new (pc.if_else would copy every string)."""
+    if text.null_count:
+        keep = keep & ~np_bool(text.is_null())
+    if keep.all():
+        return text
+    bits = np.packbits(np.concatenate([np.zeros(text.offset, bool), keep]), bitorder="little")
+    _validity, offsets, data = text.buffers()
+    return pa.Array.from_buffers(text.type, len(text), [pa.py_buffer(bits.tobytes()), offsets, data],
+                                 offset=text.offset)
 
 
 def only(text: pa.Array, valid: np.ndarray) -> pa.Array:

@@ -23,6 +23,7 @@ from pipeline.fastpath.arrays import (
     civil_days,
     fixed_width,
     np_bool,
+    nulls_where_not,
     parse_template,
     rows_with_bytes_outside,
 )
@@ -153,18 +154,22 @@ def _parse_fixed(checker: FieldChecker, text: pa.Array, present: np.ndarray, bat
         todo = present & ~fast
         if not todo.any():
             break
-        match, found = fixed_width(text, parts, None if not fast.any() else todo)
-        match &= todo
-        if not match.any():
-            continue
-        ok, days = _valid_fields(checker.type, found, size)
-        ok &= match
-        found["days"] = days
-        if not numbers:  # the first template: its numbers, as they are
-            numbers = found
-        else:
+        if not numbers:  # the first template read: its numbers, as they are
+            match, found = fixed_width(text, parts)
+            ok, found["days"] = _valid_fields(checker.type, found, size)
+            ok &= match & todo
+            if ok.any():
+                numbers = found
+        else:  # the cells left (few, mostly), apart: no pass over the whole column
+            rows = np.flatnonzero(todo)
+            match, found = fixed_width(text.take(pa.array(rows)), parts)
+            ok, found["days"] = _valid_fields(checker.type, found, len(rows))
+            ok &= match
             for name, values in found.items():
-                numbers.setdefault(name, np.zeros(size, np.int32))[ok] = values[ok]
+                numbers.setdefault(name, np.zeros(size, np.int32))[rows[ok]] = values[ok]
+            read = np.zeros(size, bool)
+            read[rows[ok]] = True
+            ok = read
         if is_aware:
             aware |= ok
         fast |= ok
@@ -215,13 +220,11 @@ def _cast_canonical(text: pa.Array, considered: np.ndarray, allowed: np.ndarray,
     accepts, over these bytes, a subset of what Python's int()/Decimal() accept, with the
     same value; the regular expression locates the others when the cast fails."""
     candidates = considered & ~rows_with_bytes_outside(text, allowed)
-    null = pa.scalar(None, pa.string())
     try:
-        chosen = text if candidates.all() else pc.if_else(pa.array(candidates), text, null)
-        return candidates, pc.cast(chosen, arrow_type)
+        return candidates, pc.cast(nulls_where_not(text, candidates), arrow_type)
     except pa.ArrowInvalid:
         ok = candidates & np_bool(pc.match_substring_regex(text, pattern))
-        return ok, pc.cast(pc.if_else(pa.array(ok), text, null), arrow_type)
+        return ok, pc.cast(nulls_where_not(text, ok), arrow_type)
 
 
 def _valid_fields(kind: str, values: dict[str, np.ndarray], size: int
