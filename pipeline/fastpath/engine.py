@@ -211,9 +211,10 @@ class ResourceValidator:
         blank = np.ones(size, bool)
         crash_rows = np.zeros(size, bool)
         for result in checked:
-            flags = result.flags
-            if flags.any():
-                counts += np.where(flags & TYPE_ERROR, 1, _popcount(flags >> 1))
+            flagged = np.flatnonzero(result.flags)  # few cells: counted apart
+            if len(flagged):
+                flags = result.flags[flagged]
+                counts[flagged] += np.where(flags & TYPE_ERROR, 1, _popcount(flags >> 1))
             blank &= result.blank
             for position in result.crashes:
                 crash_rows[position] = True

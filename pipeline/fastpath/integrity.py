@@ -43,6 +43,16 @@ class KeyStore:
             for index, result in other_checked.items():
                 for position, exc in result.key_crashes.items():
                     self.crashes[(int(other_numbers[position]), index)] = exc
+            if len(other_numbers) <= MAX_INTERLEAVED:
+                # A few ragged rows: slices of the batch's arrays around them, no copy.
+                cuts = np.searchsorted(numbers, other_numbers)
+                self.numbers.append(np.insert(numbers, cuts, other_numbers))
+                for index in keys:
+                    self.keys.setdefault(index, []).extend(
+                        _interleaved(keys[index], other_checked[index].key, cuts))
+                    self.texts.setdefault(index, []).extend(
+                        _interleaved(texts[index], other_texts[index], cuts))
+                return
             merged = np.concatenate([numbers, other_numbers])
             order = pa.array(np.argsort(merged, kind="stable"))
             numbers = merged[order.to_numpy()]
@@ -72,6 +82,19 @@ class KeyStore:
         texts = {i: pa.concat_arrays(parts).take(taken) for i, parts in self.texts.items()}
         return numbers[order], keys, texts
 
+
+
+MAX_INTERLEAVED = 16  # ragged rows of a batch kept as slices between slices; more: merged
+
+
+def _interleaved(regular: pa.Array, extra: pa.Array, cuts: np.ndarray) -> list[pa.Array]:
+    """`regular` with extra[j] inserted before regular[cuts[j]], as slices (no copy)."""
+    pieces, previous = [], 0
+    for position, cut in enumerate(cuts.tolist()):
+        pieces += [regular.slice(previous, cut - previous), extra.slice(position, 1)]
+        previous = cut
+    pieces.append(regular.slice(previous))
+    return [piece for piece in pieces if len(piece)]
 
 
 def chunks(array: Any) -> list[pa.Array]:
