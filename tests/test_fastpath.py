@@ -541,3 +541,33 @@ def test_the_header_is_frictionless_header(labels: tuple[str, ...]) -> None:
     assert [e.to_descriptor() for e in errors] == [e.to_descriptor() for e in header.errors]
     assert [f.to_descriptor() for f in fields] == [f.to_descriptor()
                                                    for f in header.get_expected_fields()]
+
+
+@pytest.mark.parametrize("ragged", [2, 40])
+def test_keys_of_ragged_rows_keep_their_place(tmp_path: Path, ragged: int) -> None:
+    """A few ragged rows in a batch are kept as slices between the batch's keys, many are
+    merged: either way, duplicates name the right rows."""
+    lines = ["id,nom"]
+    for number in range(2, 200):
+        if number % (190 // ragged) == 0:
+            lines.append(f"{number},x,extra")  # ragged: its key still counts
+        else:
+            lines.append(f"{number},n{number}")
+    lines += ["10,again", f"{190 // ragged},last"]  # two duplicates, the second of a ragged row
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def package() -> frictionless.Package:
+        return frictionless.Package({"name": "p", "resources": [{
+            "name": "data", "path": "data.csv", "format": "csv", "encoding": "utf-8",
+            "schema": {**TRICKY_SCHEMA, "primaryKey": ["id"]}}]}, basepath=str(tmp_path))
+
+    fast = _fast_tasks(package())
+    slow = package().validate(frictionless.Checklist(), limit_errors=1000).tasks
+    assert fast[0].fallback is None
+    assert _located(fast) == _located(slow)
+    assert [row for kind, row, _ in _located(fast) if kind == "extra-cell"] == [
+        n for n in range(2, 200) if n % (190 // ragged) == 0]
+    assert [kind for kind, row, _ in _located(fast) if row in (200, 201)] == [
+        "primary-key", "primary-key"]
+    assert [e.note for e in fast[0].errors if e.type == "primary-key"] == [
+        e.note for e in slow[0].errors if e.type == "primary-key"]
