@@ -18,7 +18,8 @@ How agreement is obtained rather than hoped for:
 - The CSV dialect, encoding and header row are decided by frictionless' own code
   (`csv.Sniffer` on the same 100 lines, the header-row heuristic on the same 100 rows);
   pyarrow then parses with those settings, and rows of another width are re-parsed with
-  Python's csv module. Header errors come from frictionless' `Header` on the same labels.
+  Python's csv module. Header errors come from frictionless' `Header` on the same labels
+  (not built when the labels are the fields' names, in order: it has no error then).
 - A cell is read by a vectorised parser only when it has the canonical form of its type,
   for which frictionless' result is known (digits for an integer, YYYY-MM-DD for a date,
   a string of `trueValues`/`falseValues` for a boolean…); any other cell is read by
