@@ -71,7 +71,7 @@ def discover(
         if loaded is None:
             found = DatasetProblems(folder.name, _relative(folder / DESCRIPTOR, root))
             loaded = (_load_dataset(folder, settings, schemas, found, root), found.items)
-            if memo:
+            if memo and signature([folder], context) == key:  # not edited while being read
                 memo.put(folder.name, key, loaded)
         dataset, items = loaded
         problems.extend(items)
@@ -85,7 +85,7 @@ def discover(
 def _memo_context(settings: SiteSettings, schemas: SchemaCache, root: Path) -> str:
     """What a dataset's reading depends on besides its folder."""
     return "\0".join((str(root), repr(settings), source_signature(),
-                      signature([schemas.folder, schemas.site_folder])))
+                      signature(sorted({schemas.folder, schemas.site_folder}))))
 
 
 def _load_dataset(

@@ -8,7 +8,6 @@ of a large table never sits in memory whole; the bytes are those of writing it a
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipeline.fileio import sha256_file
 from pipeline.model import ColumnProfile, ConvertedResource, DataFile, Resource
 from pipeline.typing_arrow import normalised_schema, read_typed_table
 
@@ -276,14 +276,6 @@ def describe_file(fmt: str, path: Path, media_type: str) -> DataFile:
         size=path.stat().st_size,
         sha256=sha256_file(path),
     )
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def preview_rows(text: pa.Table) -> tuple[tuple[str, ...], ...]:

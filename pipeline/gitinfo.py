@@ -61,6 +61,16 @@ def build_date(root: Path) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def repository_state(path: Path) -> str:
+    """HEAD of the repository holding path, whether its history is shallow, and where it
+    was cut: what `git log` can tell of the files under path, besides the files."""
+    answer = _git(path, "rev-parse", "HEAD", "--is-shallow-repository", "--absolute-git-dir")
+    if not answer:
+        return ""
+    shallow = Path(answer.split()[-1]) / "shallow"
+    return answer + (shallow.read_text(encoding="utf-8") if shallow.is_file() else "")
+
+
 def head_commit(root: Path) -> str:
     head = _git(root, "rev-parse", "--short=12", "HEAD")
     return head.strip() if head else ""

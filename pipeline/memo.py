@@ -12,9 +12,11 @@ import hashlib
 import os
 import pickle
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from pipeline.fileio import atomic_write, sha256_file
 
 # Files up to this size are signed by content: descriptors, schemas, templates, code.
 CONTENT_LIMIT = 256 * 1024
@@ -23,42 +25,60 @@ PIPELINE_SOURCE = Path(__file__).resolve().parent
 
 @dataclass(frozen=True)
 class FileState:
+    """A file as the build would find it; sha256 is filled in only when asked for."""
+
     path: str
-    size: int
+    size: int  # -1 for a broken link
     mtime_ns: int
-    link: str  # where a symbolic link points, or ""
+    link: str = ""  # where a symbolic link points, or ""
+    sha256: str = ""
+
+    def same_stat(self, other: FileState) -> bool:
+        return (self.path, self.size, self.mtime_ns, self.link) == (
+            other.path, other.size, other.mtime_ns, other.link)
+
+    def with_content(self) -> FileState:
+        try:
+            return replace(self, sha256=sha256_file(Path(self.path)))
+        except OSError:
+            return replace(self, sha256="unreadable")
 
 
 def file_states(locations: Iterable[Path]) -> list[FileState]:
-    """Every file under the locations (or the location itself), sorted by path.
-    Symbolic links are listed, not followed."""
+    """Every file under the locations (or the location itself), sorted by path. Symbolic
+    links are followed, as the build follows them, and their targets are recorded too."""
     found: list[FileState] = []
     for location in locations:
-        if location.is_file() or location.is_symlink():
-            found.extend(_state(location))
-            continue
-        for folder, dirs, names in os.walk(location):
-            dirs[:] = [d for d in dirs if d != "__pycache__"]
-            for name in names:
-                found.extend(_state(Path(folder, name)))
+        if location.is_dir():
+            found.extend(_walk(location))
+        elif location.is_file() or location.is_symlink():
+            found.append(_state(location))
     return sorted(found, key=lambda state: state.path)
 
 
-def _state(path: Path) -> list[FileState]:
+def _walk(top: Path) -> list[FileState]:
+    found: list[FileState] = []
+    seen: set[str] = set()
+    for folder, dirs, names in os.walk(top, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link back to a folder already walked
+            dirs.clear()
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        found.extend(_state(Path(folder, name)) for name in names)
+        found.extend(_state(Path(folder, d)) for d in dirs if os.path.islink(os.path.join(folder, d)))
+    return found
+
+
+def _state(path: Path) -> FileState:
+    link = os.readlink(path) if path.is_symlink() else ""
     try:
-        stat = path.lstat()
-        link = os.readlink(path) if path.is_symlink() else ""
-    except OSError:  # removed while we walk: it is simply not there
-        return []
-    return [FileState(str(path), stat.st_size, stat.st_mtime_ns, link)]
-
-
-def content_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        stat = path.stat()
+    except OSError:  # a broken link, or removed while we walk
+        return FileState(str(path), -1, -1, link)
+    return FileState(str(path), stat.st_size if not path.is_dir() else 0,
+                     stat.st_mtime_ns if not path.is_dir() else 0, link)
 
 
 def signature(locations: Iterable[Path], *extra: str) -> str:
@@ -66,13 +86,10 @@ def signature(locations: Iterable[Path], *extra: str) -> str:
     digest = hashlib.sha256("\0".join(extra).encode())
     for state in file_states(locations):
         digest.update(f"{state.path}\0{state.size}\0{state.link}\0".encode())
-        if state.link or state.size > CONTENT_LIMIT:
+        if not 0 <= state.size <= CONTENT_LIMIT:
             digest.update(f"{state.mtime_ns}\n".encode())
         else:
-            try:
-                digest.update(content_digest(Path(state.path)).encode())
-            except OSError:
-                digest.update(b"unreadable")
+            digest.update(state.with_content().sha256.encode())
     return digest.hexdigest()
 
 
@@ -96,10 +113,8 @@ class PickleMemo:
         return value if stored_key == key else None
 
     def put(self, name: str, key: str, value: Any) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.folder / f".{name}.{os.getpid()}.partial"
-        partial.write_bytes(pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
-        partial.replace(self.folder / f"{name}.pickle")
+        atomic_write(self.folder / f"{name}.pickle",
+                     pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
 
     def keep_only(self, names: Iterable[str]) -> None:
         """Forget the values of names no longer used (datasets removed)."""

@@ -8,12 +8,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2 import FileSystemBytecodeCache
 from pelican import Pelican
 from pelican.settings import get_settings_from_file, read_settings
 
 from pipeline.config import BuildPaths
 from pipeline.errors import RenderError
+from pipeline.fileio import sha256_bytes
 from pipeline.site import SiteData
 
 
@@ -26,9 +28,12 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
-def _bytecode_cache(folder: Path) -> FileSystemBytecodeCache:
+def _bytecode_cache(folder: Path, environment: dict[str, Any]) -> FileSystemBytecodeCache:
+    """Jinja checks a compiled template against its source only: the options it was
+    compiled with (autoescape, trim_blocks…) and Jinja's version name the files."""
     folder.mkdir(parents=True, exist_ok=True)
-    return FileSystemBytecodeCache(str(folder))
+    options = sha256_bytes(f"{jinja2.__version__} {sorted(environment.items())!r}".encode())[:16]
+    return FileSystemBytecodeCache(str(folder), pattern=f"__jinja2_{options}_%s.cache")
 
 
 def render_site(paths: BuildPaths, site: SiteData, target: Path, pelican_conf: Path) -> list[str]:
@@ -51,9 +56,9 @@ def render_site(paths: BuildPaths, site: SiteData, target: Path, pelican_conf: P
         override["SITEURL"] = base_url
     # Compiled templates are kept between builds (Jinja checks each one against its source):
     # compiling the theme's templates again costs a rebuild more than rendering them.
+    environment = from_file.get("JINJA_ENVIRONMENT", {})
     override["JINJA_ENVIRONMENT"] = {
-        **from_file.get("JINJA_ENVIRONMENT", {}),
-        "bytecode_cache": _bytecode_cache(paths.cache / "templates"),
+        **environment, "bytecode_cache": _bytecode_cache(paths.cache / "templates", environment),
     }
     settings = read_settings(str(pelican_conf), override=override)
     handler = _Collect()

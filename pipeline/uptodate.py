@@ -23,16 +23,20 @@ import os
 import site
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 
-from pipeline.config import BuildPaths
-from pipeline.gitinfo import head_commit
-from pipeline.memo import PIPELINE_SOURCE, content_digest, file_states
+from pipeline.config import BuildPaths, load_settings
+from pipeline.fileio import atomic_write, sha256_bytes
+from pipeline.gitinfo import repository_state
+from pipeline.memo import PIPELINE_SOURCE, FileState, file_states
 from pipeline.report import Problem, Report
+from pipeline.schemas import SchemaCache
+from pipeline.search_digest import engine_fingerprint
 
 RECORD = "last-build.json"
-RECORD_VERSION = 2
+RECORD_VERSION = 3
+CLOCK = ".clock"  # touched to read the file system's own clock
 RACY_NS = 2_000_000_000
 
 
@@ -41,7 +45,17 @@ class InputState:
     """What a build reads: options and environment as one digest, then file by file."""
 
     fields: str
-    files: tuple[tuple[str, int, int, str, str], ...]  # path, size, mtime, link, sha256 or ""
+    files: tuple[FileState, ...]
+
+    def same_as(self, recorded: InputState) -> bool:
+        """Equal stats; and equal content for the files that were recent when recorded."""
+        if self.fields != recorded.fields or len(self.files) != len(recorded.files):
+            return False
+        return all(
+            now.same_stat(before)
+            and (not before.sha256 or (now.sha256 or now.with_content().sha256) == before.sha256)
+            for now, before in zip(self.files, recorded.files, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -60,36 +74,31 @@ def input_state(paths: BuildPaths, pelican_conf: Path, strict: bool) -> InputSta
         "record": RECORD_VERSION,
         "python": sys.version,
         "packages": sorted(_installed_packages()),
-        "commit": head_commit(paths.root),
+        "repositories": [repository_state(paths.root), repository_state(paths.datasets)],
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+        "search_engine": engine_fingerprint(),
         "strict": strict,
         "paths": [str(p) for p in (paths.root, paths.datasets, paths.content, paths.theme,
                                    paths.output, pelican_conf.resolve())],
     }
-    racy_after = time.time_ns() - RACY_NS
+    recent = _file_system_now(paths.cache) - RACY_NS
     files = tuple(
-        (s.path, s.size, s.mtime_ns, s.link, _sha256(s.path) if s.mtime_ns >= racy_after else "")
-        for s in file_states(_input_locations(paths, pelican_conf))
+        state.with_content() if state.mtime_ns >= recent else state
+        for state in file_states(_input_locations(paths, pelican_conf))
     )
-    return InputState(hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest(), files)
+    return InputState(sha256_bytes(json.dumps(fields, sort_keys=True, default=str).encode()), files)
 
 
-def _same_inputs(recorded: InputState, current: InputState) -> bool:
-    if recorded.fields != current.fields or len(recorded.files) != len(current.files):
-        return False
-    for before, now in zip(recorded.files, current.files, strict=True):
-        if before[:4] != now[:4]:
-            return False
-        if before[4] and (now[4] or _sha256(now[0])) != before[4]:
-            return False
-    return True
-
-
-def _sha256(path: str) -> str:
+def _file_system_now(cache: Path) -> int:
+    """The time of the file system the inputs are on, as it would date a file saved now
+    (its clock may differ from this machine's on a network share)."""
+    clock = cache / CLOCK
     try:
-        return content_digest(Path(path))
+        cache.mkdir(parents=True, exist_ok=True)
+        clock.touch()
+        return clock.stat().st_mtime_ns
     except OSError:
-        return "unreadable"
+        return time.time_ns()
 
 
 def output_digest(output: Path) -> str:
@@ -106,7 +115,7 @@ def last_build(paths: BuildPaths) -> LastBuild | None:
         if raw["record"] != RECORD_VERSION:
             return None
         report = Report([Problem(**p) for p in raw["problems"]], list(raw["notes"]))
-        inputs = InputState(raw["fields"], tuple(tuple(entry) for entry in raw["files"]))
+        inputs = InputState(raw["fields"], tuple(FileState(*entry) for entry in raw["files"]))
         return LastBuild(inputs, raw["output"], int(raw["datasets"]), report)
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -115,7 +124,7 @@ def last_build(paths: BuildPaths) -> LastBuild | None:
 def up_to_date(paths: BuildPaths, inputs: InputState) -> LastBuild | None:
     """The last build, if output/ is its output and it read exactly these inputs."""
     previous = last_build(paths)
-    if previous is None or not paths.output.is_dir() or not _same_inputs(previous.inputs, inputs):
+    if previous is None or not paths.output.is_dir() or not inputs.same_as(previous.inputs):
         return None
     return previous if output_digest(paths.output) == previous.output else None
 
@@ -123,23 +132,31 @@ def up_to_date(paths: BuildPaths, inputs: InputState) -> LastBuild | None:
 def record_build(paths: BuildPaths, inputs: InputState, datasets: int, report: Report) -> None:
     """Written last, after output/ was swapped in: an interrupted build leaves no record."""
     record = {
-        "record": RECORD_VERSION, "fields": inputs.fields, "files": [list(f) for f in inputs.files],
+        "record": RECORD_VERSION, "fields": inputs.fields,
+        "files": [astuple(f) for f in inputs.files],
         "output": output_digest(paths.output), "datasets": datasets,
         "problems": [asdict(p) for p in report.problems], "notes": list(report.notes),
     }
-    paths.cache.mkdir(parents=True, exist_ok=True)
-    partial = paths.cache / f".{RECORD}.{os.getpid()}"
-    partial.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    partial.replace(paths.cache / RECORD)
+    atomic_write(paths.cache / RECORD, json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
 
 def _input_locations(paths: BuildPaths, pelican_conf: Path) -> list[Path]:
     root = paths.root
     return [
-        paths.settings_file, root / "accessibility.yaml", root / "schemas",
+        paths.settings_file, root / "accessibility.yaml", root / "schemas", *_schema_folders(paths),
         paths.datasets, paths.content, paths.theme, PIPELINE_SOURCE,
         *sorted(pelican_conf.resolve().parent.glob("*conf.py")),
     ]
+
+
+def _schema_folders(paths: BuildPaths) -> list[Path]:
+    """The cache of published schemas, wherever site.yaml puts it (unreadable settings:
+    the build will say why; their file is an input anyway)."""
+    try:
+        schemas = SchemaCache.for_project(paths.root, load_settings(paths.settings_file))
+    except Exception:
+        return []
+    return [schemas.folder, schemas.site_folder]
 
 
 def _installed_packages() -> set[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -110,91 +109,6 @@ def test_adding_a_dataset_folder_publishes_it(small_site: BuildPaths) -> None:
     assert (small_site.output / "jeux-de-donnees" / "nouveau-jeu" / "index.html").is_file()
     assert (small_site.output / "donnees" / "nouveau-jeu" / "nouveau-jeu.parquet").is_file()
     assert result.cached == 2 and result.processed == 1
-
-
-def test_a_build_of_unchanged_inputs_keeps_output_and_gives_the_report_again(
-        small_site: BuildPaths) -> None:
-    descriptor = small_site.datasets / "budget-primitif" / "datapackage.yaml"
-    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("keywords:", "old_keywords:", 1),
-                          encoding="utf-8")
-    first = _small_build(small_site)
-    folder, before = small_site.output.stat().st_ino, tree_digest(small_site.output)
-    again = _small_build(small_site)
-    assert again.up_to_date and again.site is None and again.datasets == 2
-    assert again.report.problems == first.report.problems
-    assert any(p.code == "no-keywords" for p in again.report.warnings)
-    assert small_site.output.stat().st_ino == folder and tree_digest(small_site.output) == before
-    forced = _small_build(small_site, force=True)
-    assert not forced.up_to_date and small_site.output.stat().st_ino != folder
-
-
-def _edit_data(paths: BuildPaths) -> None:
-    csv = paths.datasets / "effectifs-colleges" / "effectifs-colleges.csv"
-    csv.write_bytes(csv.read_bytes().replace(b"\n", b"\r\n", 1))
-
-
-def _add_page(paths: BuildPaths, tmp_path: Path) -> BuildPaths:
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    (content / "pages" / "nouvelle.md").write_text("Title: Nouvelle page\nSlug: nouvelle\n\nTexte.\n")
-    return BuildPaths.for_project(ROOT, datasets=paths.datasets, output=paths.output,
-                                  cache=paths.cache, content=content)
-
-
-def _remove_output_file(paths: BuildPaths) -> None:
-    (paths.output / "catalogue" / "index.html").unlink()
-
-
-@pytest.mark.parametrize("change", ["data", "content", "output", "strict", "new dataset"])
-def test_any_change_to_what_the_build_reads_or_wrote_builds_again(
-        small_site: BuildPaths, tmp_path: Path, change: str) -> None:
-    paths = _add_page(small_site, tmp_path)  # a page of our own, to edit
-    _small_build(paths)
-    assert _small_build(paths).up_to_date
-    strict = False
-    if change == "data":
-        _edit_data(paths)
-    elif change == "content":
-        page = paths.content / "pages" / "nouvelle.md"
-        page.write_text(page.read_text().replace("Texte.", "Autre."))
-    elif change == "output":
-        _remove_output_file(paths)
-    elif change == "strict":
-        strict = True
-    else:
-        new_dataset(paths.datasets, "nouveau-jeu")
-    again = _small_build(paths, strict=strict)
-    assert not again.up_to_date and again.site is not None
-    assert (paths.output / "catalogue" / "index.html").is_file()
-    if change == "content":
-        assert "Autre." in (paths.output / "nouvelle" / "index.html").read_text(encoding="utf-8")
-
-
-def test_a_file_changed_within_the_clock_tick_of_the_last_build_is_seen(small_site: BuildPaths) -> None:
-    """Same size, same modification time (as if edited twice in one tick of the file
-    system's clock): the file was recent when the build looked at it, so it is compared
-    by content too."""
-    csv = small_site.datasets / "effectifs-colleges" / "effectifs-colleges.csv"
-    csv.write_bytes(csv.read_bytes())  # saved just before the build
-    _small_build(small_site)
-    before = csv.stat()
-    csv.write_bytes(csv.read_bytes().replace(b"Rosa Parks", b"Rosa Parkz"))
-    os.utime(csv, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert csv.stat().st_size == before.st_size and csv.stat().st_mtime_ns == before.st_mtime_ns
-    again = _small_build(small_site)
-    assert not again.up_to_date
-    page = small_site.output / "jeux-de-donnees" / "effectifs-colleges" / "index.html"
-    assert "Rosa Parkz" in page.read_text(encoding="utf-8")
-
-
-def test_a_refused_build_is_never_up_to_date(small_site: BuildPaths) -> None:
-    _small_build(small_site)
-    csv = small_site.datasets / "budget-primitif" / "budget-primitif.csv"
-    good = csv.read_bytes()
-    csv.write_bytes(good.replace(b"\n", b"\nnot,a,row\n", 1))
-    for _ in range(2):
-        with pytest.raises(BuildRefused):
-            _small_build(small_site)
 
 
 def test_breaking_a_cell_refuses_the_build_and_keeps_output(small_site: BuildPaths) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.fileio import atomic_write
 from pipeline.history.model import CellChange, DiffCounts
 
 # Bump when the way diffs are computed changes: older entries are then ignored.
@@ -53,8 +53,8 @@ class DiffCache:
         data["csv"] = csv is not None
         csv_path = self._path(key, ".csv")
         if csv is not None:
-            _atomic_write(csv_path, csv)
-        _atomic_write(self._path(key, ".json"),
+            atomic_write(csv_path, csv)
+        atomic_write(self._path(key, ".json"),
                       json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         return replace(counts, diff_file=csv_path if csv is not None else None)
 
@@ -78,10 +78,3 @@ def _counts(data: dict[str, Any], diff_file: Path | None) -> DiffCounts:
         notes=tuple(data["notes"]),
         diff_file=diff_file,
     )
-
-
-def _atomic_write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    staging.write_bytes(content)
-    staging.replace(path)
