@@ -23,7 +23,6 @@ bytes (DigestMemo), so a rebuild parses only the pages whose bytes changed.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -34,6 +33,8 @@ from pathlib import Path
 
 from cssselect import HTMLTranslator
 from lxml import etree
+
+from pipeline.fileio import atomic_write, sha256_bytes, sha256_file
 
 # Bump when page_input() changes what it keeps: memoised page digests are then void.
 FORMAT = "search-digest/1"
@@ -46,10 +47,6 @@ READ_ANYWHERE = ("data-pagefind-meta", "data-pagefind-filter", "data-pagefind-so
 # Files Pagefind reads its options from, besides its command line and PAGEFIND_* variables.
 CONFIG_FILES = ("pagefind.json", "pagefind.yml", "pagefind.yaml", "pagefind.toml")
 GZIP_MAGIC = b"\x1f\x8b\x08"
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _needs_content(value: str) -> bool:
@@ -160,7 +157,7 @@ class PageReader:
 
     def digest(self, html: bytes) -> str:
         kept = self.page_input(html)
-        return "input:" + sha256(kept) if kept is not None else "bytes:" + sha256(html)
+        return "input:" + sha256_bytes(kept) if kept is not None else "bytes:" + sha256_bytes(html)
 
 
 def page_digest(html: bytes, exclude_selectors: str) -> str:
@@ -190,7 +187,7 @@ class DigestMemo:
             pass
 
     def digest(self, html: bytes) -> str:
-        content = sha256(html)
+        content = sha256_bytes(html)
         found = self.known.get(content)
         if found is None:
             thread = threading.get_ident()
@@ -202,10 +199,7 @@ class DigestMemo:
         return found
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"key": self.key, "pages": self.used}), encoding="utf-8")
-        temporary.replace(self.path)  # atomic: a concurrent build reads the old or the new
+        atomic_write(self.path, json.dumps({"key": self.key, "pages": self.used}).encode("utf-8"))
 
 
 def html_pages(site: Path, skip: str) -> list[Path]:
@@ -223,7 +217,7 @@ def engine_fingerprint() -> dict[str, object] | None:
         if binary is None:
             return None
         stat = binary.resolve().stat()
-        configs = {name: sha256(Path(name).read_bytes()) for name in CONFIG_FILES if Path(name).is_file()}
+        configs = {name: sha256_file(Path(name)) for name in CONFIG_FILES if Path(name).is_file()}
         return {
             "pagefind": importlib.metadata.version("pagefind"),
             "binary": [str(binary.resolve()), stat.st_size, stat.st_mtime_ns],
@@ -239,4 +233,4 @@ def site_digest(site: Path, options: Sequence[str], engine: Mapping[str, object]
     """The digest of everything Pagefind would read to index site/ with these options."""
     pages = [[p.relative_to(site).as_posix(), memo.digest(p.read_bytes())] for p in html_pages(site, skip)]
     whole = {"format": FORMAT, "engine": engine, "options": list(options), "pages": pages}
-    return sha256(json.dumps(whole, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return sha256_bytes(json.dumps(whole, ensure_ascii=False, sort_keys=True).encode("utf-8"))

@@ -60,9 +60,10 @@ from pathlib import Path
 from pipeline.config import SiteSettings
 from pipeline.extensions.base import BaseExtension, BuildContext, Contribution, Page
 from pipeline.extensions.facets import FacetsData, collect_facets, frequency_label, sort_key
+from pipeline.fileio import sha256_bytes
 from pipeline.model import PublishedDataset
 from pipeline.report import Problem
-from pipeline.search_digest import DigestMemo, engine_fingerprint, sha256, site_digest
+from pipeline.search_digest import DigestMemo, engine_fingerprint, site_digest
 from pipeline.site import dataset_url
 from pipeline.text import first_sentence
 from pipeline.vocab import THEMES
@@ -279,7 +280,7 @@ class BundleCache:
         if relative.is_absolute() or ".." in relative.parts:
             raise ValueError(f"{name}: not a path inside the bundle")
         data = (self.current / "files" / relative).read_bytes()
-        if sha256(data) != expected:
+        if sha256_bytes(data) != expected:
             raise ValueError(f"{name}: its bytes are not those of the manifest")
         target = bundle / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -297,7 +298,7 @@ class BundleCache:
                 data = path.read_bytes()
                 (fresh / "files" / name).parent.mkdir(parents=True, exist_ok=True)
                 (fresh / "files" / name).write_bytes(data)
-                files[name] = sha256(data)
+                files[name] = sha256_bytes(data)
             manifest = {"digest": digest, "files": files}
             (fresh / self.MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
             if self.current.exists():
