@@ -12,6 +12,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,15 +28,24 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
 from pipeline.build import BuildResult
-from pipeline.catalogue_rdf.fragment_cache import FragmentCache, cached_catalogue_files, fragment_files
+from pipeline.catalogue_rdf import fragment_cache
+from pipeline.catalogue_rdf.fragment_cache import (
+    SUFFIX,
+    FragmentCache,
+    cached_catalogue_files,
+    fragment_files,
+)
 from pipeline.catalogue_rdf.fragments import CATALOGUE, SHARED, Fragment, catalogue_fragments, split
-from pipeline.catalogue_rdf.graph import catalogue_graph
-from pipeline.catalogue_rdf.serialize import FORMATS, assemble, write_fragment
+from pipeline.catalogue_rdf.graph import PREFIXES, catalogue_graph
+from pipeline.catalogue_rdf.serialize import FORMATS, assemble, shared_namespaces, write_fragment
 from pipeline.config import BuildPaths
 from pipeline.extensions.base import BuildContext
 from pipeline.extensions.dcat import CACHE_FOLDER
 from pipeline.extensions.dcat import EXTENSION as DCAT_EXTENSION
+from pipeline.fileio import PARTIAL_PREFIX, is_partial
 from pipeline.model import PublishedDataset
+from pipeline.vocab import EU_THEME
+from tests.conftest import ROOT
 from tests.test_dcat import (
     BASE,
     BUILT,
@@ -147,7 +163,9 @@ def test_namespaces_without_a_prefix_of_ours_get_the_same_one_in_every_fragment(
     catalogue, one, two = (URIRef(f"{BASE}/{name}") for name in ("catalogue", "un", "deux"))
     triples = {(catalogue, DCAT.dataset, one), (catalogue, DCAT.dataset, two),
                (one, URIRef(OTHER + "note"), Literal("a")), (two, URIRef(OTHER + "note"), Literal("b")),
-               (two, URIRef("http://example.com/autre/cote"), Literal("c"))}
+               (two, URIRef("http://example.com/autre/cote"), Literal("c")),
+               # Turtle's name is `1ere`, RDF/XML's must start with a letter: `ere`, in #1.
+               (two, URIRef(OTHER + "1ere"), Literal("d"))}
     fragments = split(triples, catalogue, [one, two])
     files = assemble([write_fragment(f.triples) for f in fragments])
     expected = Graph()
@@ -155,6 +173,28 @@ def test_namespaces_without_a_prefix_of_ours_get_the_same_one_in_every_fragment(
         expected.add(triple)
     assert_same_graph(files, expected)
     assert b"ns1:" not in files["catalogue.ttl"] and b"ns1:" not in files["catalogue.rdf"]
+    # Bound for these fragments only: nothing is left for the fragments serialised later.
+    assert {str(ns) for _, ns in shared_namespaces().namespaces()} == set(PREFIXES.values())
+
+
+def test_a_fragment_is_the_same_bytes_whatever_was_serialised_before() -> None:
+    """A prefix given to one fragment's foreign predicate must not turn another fragment's
+    object IRIs in that namespace into prefixed names: a digest is one text, in a cold
+    build as after other fragments (or other catalogues) in a long-lived process."""
+    # A namespace of this test only: no earlier test of this process can have bound it.
+    own = f"http://example.org/seulement-ce-test-{uuid.uuid4().hex}#"
+    catalogue, one, two = (URIRef(f"{BASE}/{name}") for name in ("catalogue", "un", "deux"))
+    triples = {(catalogue, DCAT.dataset, one), (catalogue, DCAT.dataset, two),
+               (one, URIRef(own + "note"), Literal("a")),
+               (two, DCT.conformsTo, URIRef(own + "norme")),
+               (two, DCT.type, Literal("b", datatype=URIRef(own + "texte")))}
+    fragments = {f.key: f for f in split(triples, catalogue, [one, two])}
+    alone = write_fragment(fragments[str(two)].triples)
+    write_fragment(fragments[str(one)].triples)  # binds a prefix to `own`, for its predicate
+    after = write_fragment(fragments[str(two)].triples)
+    assert after == alone
+    assert f"<{own}norme>".encode() in after.turtle and own not in after.turtle_prefixes.values()
+    assert own not in {str(ns) for _, ns in shared_namespaces().namespaces()}
 
 
 # ---- the cache ------------------------------------------------------------------------
@@ -229,6 +269,61 @@ def test_a_missing_cache_folder_or_entry_is_only_a_miss(tmp_path: Path) -> None:
     assert files == expected
 
 
+def test_a_concurrent_builds_partial_entry_is_left_alone(tmp_path: Path) -> None:
+    """Another build writing the same folder: its file in progress is not a stale entry."""
+    fragments = fragments_of(synthetic_datasets())
+    folder = tmp_path / "dcat"
+    cached_catalogue_files(fragments, folder)
+    partial = folder / f"{PARTIAL_PREFIX}{fragments[0].digest}{SUFFIX}.{'0' * 32}"
+    partial.write_bytes(b"half an entry")
+    (folder / f"{'e' * 64}{SUFFIX}").write_text("{}")  # stale: removed
+    _, stats = cached_catalogue_files(fragments, folder)
+    assert stats.serialised == () and stats.removed == 1
+    assert partial.read_bytes() == b"half an entry"
+
+
+def test_entries_are_written_aside_under_a_name_clean_ups_recognise(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    renamed: list[Path] = []
+    replace = os.replace
+
+    def spy(source: str | Path, target: str | Path) -> None:
+        renamed.append(Path(source))
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", spy)
+    fragments = fragments_of(synthetic_datasets())
+    cached_catalogue_files(fragments, tmp_path / "dcat")
+    assert len(renamed) == len(fragments) and all(is_partial(path) for path in renamed)
+
+
+@pytest.fixture()
+def code_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The cache signs a copy of the code that writes fragments, as if it were ours."""
+    code = tmp_path / "catalogue_rdf"
+    shutil.copytree(fragment_cache.CODE, code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fragment_cache, "CODE", code)
+    fragment_cache.cache_format.cache_clear()
+    yield code
+    monkeypatch.undo()
+    fragment_cache.cache_format.cache_clear()
+
+
+def test_a_change_to_the_code_that_writes_fragments_serialises_them_again(
+        tmp_path: Path, code_copy: Path) -> None:
+    fragments = fragments_of(synthetic_datasets())
+    folder = tmp_path / "dcat"
+    expected, _ = cached_catalogue_files(fragments, folder)
+    _, stats = cached_catalogue_files(fragments, folder)
+    assert stats.serialised == ()
+    serialize = code_copy / "serialize.py"
+    serialize.write_text(serialize.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    fragment_cache.cache_format.cache_clear()  # the next process: the code is signed once per process
+    files, stats = cached_catalogue_files(fragments, folder)
+    assert len(stats.serialised) == len(fragments)  # same digests, entries rewritten in place
+    assert files == expected
+
+
 # ---- slow: the sample site --------------------------------------------------------------
 
 @pytest.mark.slow
@@ -245,18 +340,53 @@ def test_sample_catalogue_files_hold_the_graph_catalogue_graph_builds(
     )["catalogue.jsonld"]
 
 
+COLD_ASSEMBLY = """
+import pickle, sys
+from pathlib import Path
+from pipeline.extensions.base import BuildContext
+from pipeline.extensions.dcat import EXTENSION
+paths, settings, datasets, build_date = pickle.loads(Path(sys.argv[1]).read_bytes())
+contribution = EXTENSION.prepare(BuildContext(paths, settings, datasets, {}, build_date, ""))
+for generated in contribution.files:
+    (Path(sys.argv[2]) / generated.path).write_bytes(generated.content)
+print(len(contribution.data.cache.serialised), contribution.data.cache.fragments)
+"""
+
+
 @pytest.mark.slow
 def test_sample_catalogue_from_a_warm_cache_is_the_same_bytes(
     tmp_path: Path, sample_build: tuple[BuildPaths, BuildResult], sample_output: Path
 ) -> None:
+    """Warm cache, cold build, and a build after other fragments in this process: one text.
+
+    The cold side runs in a new process (another hash seed), with an empty cache folder:
+    none of what this process keeps is warm there — the namespace manager every fragment
+    shares (serialize.shared_namespaces, and the prefix → IRI splits it remembers), the
+    literals and terms graph.py makes once (fr, when, the _Terms attributes), the signature
+    of the code (fragment_cache.cache_format). The third side serialises every fragment in
+    this process after a fragment whose foreign predicate is in the namespace of the EU
+    themes, which the catalogue's datasets point to.
+    """
     paths, result = sample_build
     site = result.site
     warm = DCAT_EXTENSION.prepare(BuildContext(paths, site.settings, site.datasets, {}, site.build_date, ""))
     assert warm.data.cache.serialised == ()
-    cold_paths = dataclasses.replace(paths, cache=tmp_path / "cache")
-    cold = DCAT_EXTENSION.prepare(BuildContext(cold_paths, site.settings, site.datasets, {},
-                                               site.build_date, ""))
-    assert len(cold.data.cache.serialised) == cold.data.cache.fragments == len(site.datasets) + 2
-    assert catalogue_of(warm) == catalogue_of(cold)
-    for name, content in catalogue_of(warm).items():
+    inputs = tmp_path / "inputs.pickle"
+    cold_paths = dataclasses.replace(paths, cache=tmp_path / "cold-cache")
+    inputs.write_bytes(pickle.dumps((cold_paths, site.settings, site.datasets, site.build_date)))
+    (tmp_path / "cold").mkdir()
+    done = subprocess.run([sys.executable, "-c", COLD_ASSEMBLY, str(inputs), str(tmp_path / "cold")],
+                          cwd=ROOT, capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONHASHSEED": "4242"})
+    assert done.stdout.split() == [str(len(site.datasets) + 2)] * 2
+    cold = {name: (tmp_path / "cold" / name).read_bytes() for name in catalogue_of(warm)}
+    assert catalogue_of(warm) == cold
+    for name, content in cold.items():
         assert (sample_output / name).read_bytes() == content, name
+
+    write_fragment([(URIRef(f"{BASE}/autre"), URIRef(EU_THEME + "note"), Literal("x"))])
+    later_paths = dataclasses.replace(paths, cache=tmp_path / "later-cache")
+    later = DCAT_EXTENSION.prepare(BuildContext(later_paths, site.settings, site.datasets, {},
+                                                site.build_date, ""))
+    assert len(later.data.cache.serialised) == len(site.datasets) + 2
+    assert catalogue_of(later) == cold

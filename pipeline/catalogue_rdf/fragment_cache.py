@@ -9,17 +9,20 @@ already has, writes the others, assembles the catalogue files, then removes the 
 it did not use: the folder holds one build's worth of fragments, never more.
 
 A cache is only a shortcut: an entry that is missing, unreadable, written by another
-version of this format or of rdflib, or whose content does not match its checksum is
-written again, and a cache that cannot be written does not stop the build.
+version of this format, of rdflib or of the code of this package, or whose content does
+not match its checksum is written again, and a cache that cannot be written does not stop
+the build. Entries are written aside and renamed (fileio.atomic_write), and the clean-up
+leaves files being written alone (fileio.is_partial): two builds may share the folder.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
-import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +31,33 @@ import rdflib
 from pipeline.catalogue_rdf.fragments import Fragment
 from pipeline.catalogue_rdf.graph import PREFIXES
 from pipeline.catalogue_rdf.serialize import FragmentText, assemble, write_fragment
+from pipeline.fileio import atomic_write, is_partial, sha256_bytes
+from pipeline.memo import signature
 
-# What the cached text depends on besides the triples: this file's layout, rdflib's
-# writers, our prefixes. Any change makes every entry stale.
-FORMAT = "dcat-fragment/2 rdflib/{} prefixes/{}".format(
-    rdflib.__version__,
-    hashlib.sha256(json.dumps(PREFIXES, sort_keys=True).encode("utf-8")).hexdigest()[:16])
+# The modules whose code makes the cached text: any change to them may change the bytes.
+CODE = Path(__file__).resolve().parent
 SUFFIX = ".json"
+
+
+@lru_cache(maxsize=1)
+def cache_format() -> str:
+    """What the cached text depends on besides the triples: this file's layout, Python and
+    rdflib, our prefixes, the code of pipeline/catalogue_rdf. Any change makes every entry
+    stale.
+
+    Computed once per process, when this module is imported (about a millisecond): the
+    code that runs is the code imported, so a process that outlives an edit of these files
+    goes on labelling its entries with the signature of what it runs, not of what is on
+    disk. memo.signature names files by absolute path: a project moved elsewhere
+    serialises its fragments again, once.
+    """
+    prefixes = sha256_bytes(json.dumps(PREFIXES, sort_keys=True).encode("utf-8"))[:16]
+    code = signature(sorted(CODE.glob("*.py")))[:16]
+    return (f"dcat-fragment/3 python/{sys.version_info[0]}.{sys.version_info[1]} "
+            f"rdflib/{rdflib.__version__} prefixes/{prefixes} code/{code}")
+
+
+cache_format()  # now, as the code it signs has just been imported
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,7 @@ class CacheStats:
 class FragmentCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.format = cache_format()
 
     def path(self, digest: str) -> Path:
         return self.folder / f"{digest}{SUFFIX}"
@@ -64,8 +88,7 @@ class FragmentCache:
         except OSError:
             return None
         header, _, payload = data.partition(b"\n")
-        expected = f"{FORMAT} {digest} {hashlib.sha256(payload).hexdigest()}".encode()
-        if header != expected:  # another format, or a damaged payload
+        if header != self._header(digest, payload):  # another format, or a damaged payload
             return None
         try:
             return decode(payload)
@@ -74,25 +97,28 @@ class FragmentCache:
 
     def put(self, digest: str, text: FragmentText) -> None:
         payload = encode(text)
-        header = f"{FORMAT} {digest} {hashlib.sha256(payload).hexdigest()}\n".encode()
-        # Written aside then renamed: a concurrent build never reads half an entry.
-        temporary = self.folder / f".{digest}.{os.getpid()}.tmp"
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(header + payload)
-            os.replace(temporary, self.path(digest))
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        # Written aside then renamed: a concurrent build never reads half an entry. A cache
+        # that cannot be written is only a cache miss next time.
+        with contextlib.suppress(OSError):
+            atomic_write(self.path(digest), self._header(digest, payload) + b"\n" + payload)
+
+    def _header(self, digest: str, payload: bytes) -> bytes:
+        return f"{self.format} {digest} {sha256_bytes(payload)}".encode()
 
     def prune(self, keep: set[str]) -> int:
-        """Remove every entry but those of the digests in keep; how many were removed."""
+        """Remove every entry but those of the digests in keep; how many were removed.
+
+        Files being written (by this build's puts, done by now, or by a concurrent build's)
+        are not entries: left alone, their writer renames or removes them.
+        """
         removed = 0
         try:
             entries = list(self.folder.iterdir())
         except OSError:
             return 0
         for entry in entries:
-            if entry.name.removesuffix(SUFFIX) in keep and entry.name.endswith(SUFFIX):
+            if is_partial(entry) or (entry.name.endswith(SUFFIX)
+                                     and entry.name.removesuffix(SUFFIX) in keep):
                 continue
             try:
                 entry.unlink()
@@ -143,7 +169,7 @@ def _sizes(value: Any, count: int) -> bool:
 def cached_catalogue_files(fragments: Sequence[Fragment],
                            folder: Path) -> tuple[dict[str, bytes], CacheStats]:
     """The three catalogue files, serialising only the fragments the cache lacks."""
-    cache = FragmentCache(folder)
+    cache = FragmentCache(folder)  # the code signed once per process (cache_format)
     texts = []
     serialised = []
     for fragment in fragments:

@@ -33,7 +33,6 @@ blank node nobody points to as `[]`, which would cut the link. Checked here.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from rdflib.term import Node
 from pipeline.catalogue_rdf.graph import Triple, catalogue_triples
 from pipeline.catalogue_rdf.terms import SiteIRIs
 from pipeline.config import SiteSettings
+from pipeline.fileio import sha256_bytes
 from pipeline.model import PublishedDataset
 
 CATALOGUE = "catalogue"  # the key of the catalogue node's fragment
@@ -83,7 +83,7 @@ def _ntriples(term: Node) -> str:
 def make_fragment(key: str, triples: Iterable[Triple]) -> Fragment:
     triples = tuple(triples)  # in any order: ordered_graph sorts them before writing
     text = "\n".join(sorted(map(ntriples_line, triples)))
-    return Fragment(key, triples, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return Fragment(key, triples, sha256_bytes(text.encode("utf-8")))
 
 
 def catalogue_fragments(settings: SiteSettings, datasets: Iterable[PublishedDataset],

@@ -35,7 +35,6 @@ of Turtle per dataset, so about 10 MB per format for 1,000 datasets. Beyond that
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -43,10 +42,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from rdflib import Graph
-from rdflib.namespace import NamespaceManager, split_uri
+from rdflib import Graph, URIRef
+from rdflib.namespace import (
+    NAME_START_CATEGORIES,
+    SPLIT_START_CATEGORIES,
+    NamespaceManager,
+    split_uri,
+)
 
 from pipeline.catalogue_rdf.graph import PREFIXES, Triple, ordered_graph
+from pipeline.fileio import sha256_bytes
 
 
 @dataclass(frozen=True)
@@ -109,10 +114,13 @@ class FragmentText:
 
 
 def write_fragment(triples: Iterable[Triple]) -> FragmentText:
-    """The three formats of a fragment, split into what `assemble` needs."""
+    """The three formats of a fragment, split into what `assemble` needs.
+
+    Its bytes depend on its triples only (and on this code and rdflib), never on what was
+    serialised before in the process: the cache keeps them under the digest of the triples.
+    """
     graph = ordered_graph(triples)
-    graph.namespace_manager = _namespaces()
-    _bind_other_namespaces(graph)
+    graph.namespace_manager = _namespaces_for(graph)
     turtle_prefixes, turtle = _split_turtle(graph.serialize(format="turtle"))
     xml_namespaces, xml = _split_xml(graph.serialize(format="xml"))
     nodes = tuple((node.get("@id", ""), _jsonld_text(node)) for node in _jsonld_nodes(graph))
@@ -121,31 +129,56 @@ def write_fragment(triples: Iterable[Triple]) -> FragmentText:
 
 
 @lru_cache(maxsize=1)
-def _namespaces() -> NamespaceManager:
-    """One namespace manager for every fragment: it remembers how each IRI splits into
-    prefix and name, which the writers ask again and again (a fresh one per fragment made
-    a cold build a third slower than one whole graph). What it holds is the same for all:
-    PREFIXES, and the fixed prefixes of _bind_other_namespaces; the writers declare only
-    the prefixes a fragment uses."""
+def shared_namespaces() -> NamespaceManager:
+    """The namespace manager of every fragment whose predicates PREFIXES all name.
+
+    It remembers how each IRI splits into prefix and name, which the writers ask again and
+    again (a fresh one per fragment made a cold build a third slower than one whole graph).
+    It binds PREFIXES and nothing else, ever: a prefix bound for one fragment would make
+    every later fragment write IRIs of that namespace as prefixed names, so the bytes of a
+    fragment would depend on the fragments serialised before it. What it remembers is then
+    the same in any process, whatever it wrote before.
+    """
     return ordered_graph(()).namespace_manager
 
 
-def _bind_other_namespaces(graph: Graph) -> None:
-    """Give a fixed prefix to the namespace of any predicate outside PREFIXES.
+def _namespaces_for(graph: Graph) -> NamespaceManager:
+    """shared_namespaces, or a manager of this fragment's own if it has predicates in
+    namespaces outside PREFIXES (none in the catalogues graph.py builds).
 
     The Turtle and RDF/XML writers need a prefix for every predicate and invent `ns1`,
     `ns2`… for unbound namespaces, in the order they meet them: two fragments could give
     ns1 to two different namespaces, which one prefix block could not declare. A prefix
-    made of the namespace's digest means the same namespace in every fragment.
+    made of the namespace's digest means the same namespace in every fragment. It is bound
+    in a new manager, PREFIXES and this fragment's namespaces, thrown away afterwards.
     """
-    manager = graph.namespace_manager
-    for predicate in sorted(set(graph.predicates())):
-        try:
-            manager.compute_qname_strict(predicate, generate=False)
+    shared = shared_namespaces()
+    foreign = sorted(p for p in set(graph.predicates()) if not _has_prefix(shared, p))
+    if not foreign:
+        return shared
+    manager = ordered_graph(()).namespace_manager
+    for predicate in foreign:
+        # Turtle's split first, then RDF/XML's, which needs an XML name and may cut the
+        # IRI elsewhere: each gets a prefix if it still lacks one.
+        for strict in (False, True):
+            if not _has_prefix(manager, predicate, strict):
+                starts = NAME_START_CATEGORIES if strict else SPLIT_START_CATEGORIES
+                namespace = split_uri(predicate, starts)[0]
+                manager.bind("ns" + sha256_bytes(namespace.encode("utf-8"))[:8], namespace)
+    return manager
+
+
+def _has_prefix(manager: NamespaceManager, predicate: URIRef, strict: bool | None = None) -> bool:
+    """Whether Turtle's writer (strict False), RDF/XML's (True) or both (None) can name the
+    predicate with the manager's prefixes as they are (generate=False: asking binds nothing)."""
+    try:
+        if strict in (None, False):
             manager.compute_qname(predicate, generate=False)
-        except (KeyError, ValueError):
-            namespace = split_uri(predicate)[0]
-            graph.bind("ns" + hashlib.sha256(namespace.encode("utf-8")).hexdigest()[:8], namespace)
+        if strict in (None, True):
+            manager.compute_qname_strict(predicate, generate=False)
+    except KeyError:
+        return False
+    return True
 
 
 PREFIX_LINE = re.compile(r"@prefix ([A-Za-z0-9_.-]*): <([^>]*)> \.")
