@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.build import BuildResult, build
 from pipeline.config import BuildPaths
+from tests.support.browser import browser, chromium_executable  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

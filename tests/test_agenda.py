@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,9 +27,7 @@ from pipeline.config import BuildPaths
 from pipeline.errors import BuildRefused
 from pipeline.participation.common import span_fr
 from pipeline.participation.ical import vtimezone
-from pipeline.serve import make_server
 from tests.conftest import PELICAN_CONF, ROOT, make_paths
-from tests.support.ensure_chromium import find_chromium
 
 PARIS = ZoneInfo("Europe/Paris")
 BUILD_DATE = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -512,30 +508,18 @@ def test_sample_agenda_in_the_full_site(sample_output: Path) -> None:
 
 # ---- in a browser --------------------------------------------------------------------
 
-def browser_findings(output: Path, paths: list[str], tmp_path: Path) -> list[str]:
+def browser_findings(output: Path, paths: list[str], tmp_path: Path, browser) -> list[str]:
     """Open each page of a built site in Chromium: axe at 1280 px, reflow at 320 px, and
     whatever the console, the CSP or a request to another host reported."""
-    if os.environ.get("SKIP_BROWSER_TESTS") == "1":
-        pytest.skip("SKIP_BROWSER_TESTS=1: browser tests skipped")
-    executable = find_chromium()
-    if executable is None:
-        pytest.fail("Chromium is needed for the browser tests (make browser).")
-    from playwright.sync_api import sync_playwright
-
+    from tests.browser.conftest import serve
     from tests.support.gates import RequestGuard, axe_violations, reflow_findings
 
     site = tmp_path / "site"
     shutil.copytree(output, site)
-    server = make_server(site, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     findings = []
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable,
-                                                 args=["--no-sandbox", "--disable-gpu"])
-            context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    with serve(site) as base:
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+        try:
             guard = RequestGuard(base).attach(context)
             page = context.new_page()
             for path in paths:
@@ -551,18 +535,15 @@ def browser_findings(output: Path, paths: list[str], tmp_path: Path) -> list[str
                 if re.fullmatch(r"/agenda/(?!passes/|instances/|cantons/)[a-z0-9-]+/", path):
                     assert scripts == ["Event"], path
             findings += guard.findings(context)
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+        finally:
+            context.close()
     return findings
 
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_agenda_pages_in_a_browser(agenda_site: Path, tmp_path: Path) -> None:
+def test_agenda_pages_in_a_browser(agenda_site: Path, tmp_path: Path, browser) -> None:
     """JSON-LD is a data block: the CSP lets it be, and nothing complains in the console."""
     paths = ["/agenda/", "/agenda/decembre/", "/agenda/annule/", "/agenda/en-ligne/", "/agenda/passes/",
              "/agenda/instances/ccc-test/", "/agenda/cantons/cambrai/"]
-    assert browser_findings(agenda_site, paths, tmp_path) == []
+    assert browser_findings(agenda_site, paths, tmp_path, browser) == []

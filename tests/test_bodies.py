@@ -251,6 +251,6 @@ def test_sample_body_pages_in_the_full_site(sample_output: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_body_pages_in_a_browser(bodies_site: Path, tmp_path: Path) -> None:
+def test_body_pages_in_a_browser(bodies_site: Path, tmp_path: Path, browser) -> None:
     paths = ["/instances/", "/instances/cdj/", "/instances/ccc-armentieres/", "/agenda/cdj-a-venir/"]
-    assert browser_findings(bodies_site, paths, tmp_path) == []
+    assert browser_findings(bodies_site, paths, tmp_path, browser) == []

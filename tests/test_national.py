@@ -759,23 +759,15 @@ def test_national_sections_pass_the_static_gates(national_site) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_national_sections_pass_axe_and_reflow_without_foreign_requests(national_site) -> None:
-    if os.environ.get("SKIP_BROWSER_TESTS") == "1":
-        pytest.skip("SKIP_BROWSER_TESTS=1: browser tests skipped")
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM_ARGS, MOBILE, serve
-    from tests.support.ensure_chromium import find_chromium
+def test_national_sections_pass_axe_and_reflow_without_foreign_requests(national_site, browser) -> None:
+    from tests.browser.conftest import MOBILE, serve
     from tests.support.gates import RequestGuard, axe_violations, reflow_findings
 
-    executable = find_chromium()
-    assert executable, "Chromium was not found (make browser)"
     paths, _ = national_site
-    with serve(paths.output) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            for viewport in ({"width": 1280, "height": 800}, MOBILE):
-                context = browser.new_context(viewport=viewport, locale="fr-FR")
+    with serve(paths.output) as url:
+        for viewport in ({"width": 1280, "height": 800}, MOBILE):
+            context = browser.new_context(viewport=viewport, locale="fr-FR")
+            try:
                 guard = RequestGuard(url).attach(context)
                 page = context.new_page()
                 page.goto(f"{url}/jeux-de-donnees/subventions-nationales/")
@@ -783,6 +775,5 @@ def test_national_sections_pass_axe_and_reflow_without_foreign_requests(national
                 assert axe_violations(page) == []
                 assert reflow_findings(page) == []
                 assert guard.findings(context) == []
+            finally:
                 context.close()
-        finally:
-            browser.close()

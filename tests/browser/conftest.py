@@ -1,15 +1,12 @@
 """Browser fixtures: the built sample site on a local port, and Debian's Chromium.
 
-One HTTP server and one Chromium per test session (per xdist worker); every test gets a
-fresh browser context with a RequestGuard attached, closed after the test.
-
-Chromium is required: without it the browser tests fail with the install instructions,
-unless SKIP_BROWSER_TESTS=1 is set.
+One HTTP server per test session (per xdist worker); Chromium is the session's, from
+tests/support/browser.py. Every test gets a fresh browser context with a RequestGuard
+attached, closed after the test.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,35 +17,12 @@ import pytest
 
 from pipeline.serve import make_server
 from tests.conftest import ROOT
-from tests.support.ensure_chromium import find_chromium
 from tests.support.gates import RequestGuard
 
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 390, "height": 844}
-INSTALL_HELP = """The browser tests need Chromium, driven by Playwright for Python.
-  Install it with `make browser` (runs python -m tests.support.ensure_chromium), or:
-    Debian/Ubuntu: sudo apt-get install chromium
-    Fedora: sudo dnf install chromium    macOS: brew install --cask chromium
-  or point CHROMIUM_PATH at a Chrome/Chromium binary. Playwright itself comes with the test
-  extras (pip install -e '.[test]'); `playwright install` is not needed.
-  To run the other tests without a browser, set SKIP_BROWSER_TESTS=1."""
-
-
-def _browsers_skipped() -> bool:
-    return os.environ.get("SKIP_BROWSER_TESTS") == "1"
-
-
 # ---- the local server ----------------------------------------------------------------
 
 @contextmanager
@@ -79,41 +53,9 @@ def site_url(sample_output: Path) -> Iterator[str]:
         yield url
 
 
-# ---- the browser ---------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def chromium_executable() -> str:
-    """Debian's Chromium (or CHROMIUM_PATH); a missing browser fails the tests, never skips."""
-    if _browsers_skipped():
-        pytest.skip("SKIP_BROWSER_TESTS=1: browser tests skipped")
-    executable = find_chromium()
-    if executable is None:
-        pytest.fail("Chromium was not found.\n" + INSTALL_HELP, pytrace=False)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("Playwright for Python is not installed.\n" + INSTALL_HELP, pytrace=False)
-    return executable
-
-
 @pytest.fixture(autouse=True)
 def _browser_first(chromium_executable: str) -> None:
     """Autouse and session-scoped underneath: the check runs before any site is built."""
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_executable: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_executable
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except Exception as exc:  # a broken or incompatible binary
-            pytest.fail(f"Chromium at {executable} did not start: {exc}\n{INSTALL_HELP}",
-                        pytrace=False)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
