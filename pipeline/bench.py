@@ -9,6 +9,12 @@ measured in the same run, on files generated here (deterministic, in a temporary
 Frictionless is timed up to --frictionless-max rows (1,000,000 by default: 5M rows would
 take minutes); beyond, its time is extrapolated linearly from the largest size measured,
 and the table says so.
+
+Builds are timed in this process (imports already done), on two temporary projects: the
+sample site plus the 1M-row file, and 50 copies of a small dataset. Each gets a cold build
+(empty cache), a rebuild with nothing changed (the up-to-date check answers), the same
+rebuild with --force (every stage runs, from the caches), and a rebuild after one value of
+one small dataset was corrected.
 """
 
 from __future__ import annotations
