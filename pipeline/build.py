@@ -144,10 +144,12 @@ def build(
         site = dataclasses.replace(site, maps=tuple(maps))
     files_dirs = {o.slug: o.files_dir for o in outcomes}
     context = BuildContext(paths, settings, site.datasets, files_dirs, site.build_date, site.commit)
-    extensions = discover_extensions()
+    installed = discover_extensions()
+    # An extension that reads a kind of dataset has nothing to add without one: no empty section.
+    extensions = [e for e in installed if not e.dataset_kind or context.of_kind(e.dataset_kind)]
     with stages.stage("extensions"):
         contributions = [extension.prepare(context) for extension in extensions]
-        result.report.extend(_unknown_kinds(site, extensions))
+        result.report.extend(_unknown_kinds(site, installed))
         for contribution in contributions:
             result.report.extend(contribution.problems)
             result.report.notes.extend(contribution.notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from pipeline.build import BuildResult, build
 from pipeline.config import BuildPaths
 from pipeline.convert import sha256_file
 from pipeline.errors import BuildRefused, RenderError
+from pipeline.extensions import discover as discover_extensions
 from pipeline.scaffold import new_dataset
 from tests.conftest import PELICAN_CONF, ROOT, tree_digest
 
@@ -109,6 +111,21 @@ def test_adding_a_dataset_folder_publishes_it(small_site: BuildPaths) -> None:
     assert (small_site.output / "jeux-de-donnees" / "nouveau-jeu" / "index.html").is_file()
     assert (small_site.output / "donnees" / "nouveau-jeu" / "nouveau-jeu.parquet").is_file()
     assert result.cached == 2 and result.processed == 1
+
+
+def test_an_extension_without_a_dataset_of_its_kind_adds_no_page_link_or_feed(
+        small_site: BuildPaths) -> None:
+    result = _small_build(small_site)
+    of_kinds = {e.name for e in discover_extensions() if e.dataset_kind}
+    assert {"projects", "mie", "deontologie", "agenda", "bodies", "budgets"} <= of_kinds
+    assert not of_kinds & set(result.site.extras)
+    for section in ("projets", "cantons", "mie", "deontologie", "agenda", "instances", "budgets",
+                    "interpellations", "contributions"):
+        assert not (small_site.output / section).exists(), section
+    feeds = sorted(p.name for p in (small_site.output / "feeds").iterdir())
+    assert not [name for name in feeds if name.startswith(("mie", "projets", "interpellations"))]
+    catalogue = (small_site.output / "catalogue" / "index.html").read_text(encoding="utf-8")
+    assert not re.findall(r'href="/(projets|cantons|mie|deontologie|agenda|instances)/"', catalogue)
 
 
 def test_breaking_a_cell_refuses_the_build_and_keeps_output(small_site: BuildPaths) -> None:

@@ -263,15 +263,3 @@ def test_binome_and_missing_declaration_warnings(tmp_path: Path) -> None:
     binome = next(p for p in result.report.warnings if p.code == "not-a-binome")
     assert "5909" in binome.message and "Mme Claire Martin" in binome.message
     assert (paths.output / "deontologie" / "elus" / "claire-martin" / "index.html").is_file()
-
-
-def test_no_register_dataset_means_no_page_and_no_link(tmp_path: Path) -> None:
-    from pipeline.config import load_settings
-    from pipeline.extensions.base import BuildContext
-    from pipeline.extensions.ethics import EXTENSION
-
-    paths = make_paths(tmp_path)
-    context = BuildContext(paths, load_settings(paths.settings_file), (), {}, DAY, "")
-    contribution = EXTENSION.prepare(context)
-    c = contribution
-    assert (c.pages, c.nav, c.files, c.problems, c.dataset_sections) == ((), (), (), (), ())

@@ -302,18 +302,6 @@ def test_two_builds_of_one_date_are_identical(tmp_path: Path) -> None:
             (tmp_path / "b" / "output" / name).read_bytes()
 
 
-def test_no_mie_dataset_means_no_page_no_link_no_feed(tmp_path: Path) -> None:
-    from pipeline.config import load_settings
-    from pipeline.extensions.base import BuildContext
-    from pipeline.extensions.mie import EXTENSION
-
-    paths = make_paths(tmp_path)
-    context = BuildContext(paths, load_settings(paths.settings_file), (), {}, SAMPLE_DAY, "")
-    contribution = EXTENSION.prepare(context)
-    c = contribution
-    assert (c.pages, c.nav, c.files, c.problems, c.dataset_sections) == ((), (), (), (), ())
-
-
 @pytest.mark.slow
 def test_dates_after_the_build_date_warn_and_are_not_shown_as_published(tmp_path: Path) -> None:
     paths, result = _build_on(tmp_path, datetime(2026, 5, 1, 12, tzinfo=UTC))

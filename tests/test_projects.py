@@ -440,16 +440,6 @@ def test_a_phase_of_an_unknown_project_is_a_foreign_key_error(tmp_path: Path) ->
     assert errors and errors[0].file == f"datasets/{SLUG}/phases.csv" and errors[0].value == "rd-inconnue"
 
 
-@pytest.mark.slow
-def test_a_site_without_project_data_has_no_empty_projects_section(small_site: BuildPaths) -> None:
-    result = build(small_site, PELICAN_CONF, jobs=1)
-    assert "projects" not in result.site.extras or result.site.extras["projects"] is None
-    assert not (small_site.output / "projets").exists()
-    assert not (small_site.output / "cantons").exists()
-    catalogue = (small_site.output / "catalogue" / "index.html").read_text(encoding="utf-8")
-    assert 'href="/projets/"' not in catalogue and 'href="/cantons/"' not in catalogue
-
-
 def test_sample_dataset_is_labelled_and_large_enough() -> None:
     text = (ROOT / "datasets" / SLUG / "datapackage.yaml").read_text(encoding="utf-8")
     assert "kind: projets" in text and "sample: true" in text

@@ -98,8 +98,6 @@ class AgendaExtension(BaseExtension):
 
     def prepare(self, context: BuildContext) -> Contribution:
         datasets = context.of_kind(KIND)
-        if not datasets:
-            return Contribution(self.name)
         bodies, _ = load_bodies(context)  # their problems are the bodies extension's to report
         known = {b.id for b in bodies} if context.of_kind("instances") else None
         agenda, problems = load_agenda(context, known)

@@ -89,7 +89,8 @@ class BuildContext:
 class Extension(Protocol):
     name: str
     order: int
-    # The value of `kind:` in datapackage.yaml that this extension reads, if any.
+    # The value of `kind:` in datapackage.yaml that this extension reads, if any. Such an
+    # extension is left out of a build that has no dataset of its kind.
     dataset_kind: str | None
 
     def prepare(self, context: BuildContext) -> Contribution: ...

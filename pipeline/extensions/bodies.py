@@ -21,8 +21,6 @@ class BodiesExtension(BaseExtension):
 
     def prepare(self, context: BuildContext) -> Contribution:
         datasets = context.of_kind(KIND)
-        if not datasets:
-            return Contribution(self.name)
         bodies, problems = load_bodies(context)
         # The agenda's problems are the agenda extension's to report.
         agenda, _ = load_agenda(context, {b.id for b in bodies})

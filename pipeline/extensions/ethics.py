@@ -164,8 +164,6 @@ class EthicsExtension(BaseExtension):
 
     def prepare(self, context: BuildContext) -> Contribution:
         datasets = context.of_kind(KIND)
-        if not datasets:
-            return Contribution(self.name)
         today = local_date(context.build_date)
         problems: list[Problem] = []
         officials: list[Official] = []

@@ -150,8 +150,6 @@ class MieExtension(BaseExtension):
 
     def prepare(self, context: BuildContext) -> Contribution:
         datasets = context.of_kind(KIND)
-        if not datasets:
-            return Contribution(self.name)
         today = local_date(context.build_date)
         problems: list[Problem] = []
         missions: list[Mission] = []

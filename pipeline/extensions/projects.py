@@ -35,8 +35,6 @@ class ProjectsExtension(BaseExtension):
     dataset_kind = "projets"
 
     def prepare(self, context: BuildContext) -> Contribution:
-        if not context.of_kind(self.dataset_kind):  # no project data: no empty section
-            return Contribution(self.name)
         today = build_day(context.build_date)
         projects, pdfs, problems = self._load(context)
         background = (background_layer(context.settings, context.datasets, context.files_dirs)
