@@ -89,13 +89,13 @@ class _Stages:
 
 def validate(
     paths: BuildPaths, only: tuple[str, ...] = (), progress: Progress = _silent,
-    jobs: int | None = None,
+    jobs: int | None = None, settings: SiteSettings | None = None,
 ) -> tuple[BuildResult, list[Dataset], list[Outcome]]:
     """Discover, validate and convert (into the cache). Writes nothing to output/."""
     stages = _Stages(progress)
     result = BuildResult(Report(), timings=stages.timings)
     with stages.stage("settings"):
-        settings = load_settings(paths.settings_file)
+        settings = settings or load_settings(paths.settings_file)
         result.report.extend(check_contrast(settings))
     with stages.stage("discover"):
         datasets, problems = discover(paths.datasets, settings, SchemaCache.for_project(paths.root, settings),
@@ -125,15 +125,15 @@ def build(
 ) -> BuildResult:
     """Build the whole site into paths.output, or raise BuildRefused leaving it untouched."""
     start = time.perf_counter()
-    inputs = input_state(paths, pelican_conf, strict)
+    settings = load_settings(paths.settings_file)
+    inputs = input_state(paths, pelican_conf, strict, SchemaCache.for_project(paths.root, settings))
     if not force and (previous := up_to_date(paths, inputs)) is not None:
         return BuildResult(previous.report, up_to_date=True, datasets=previous.datasets,
                            timings={"up to date": time.perf_counter() - start})
-    result, datasets, outcomes = validate(paths, progress=progress, jobs=jobs)
+    result, datasets, outcomes = validate(paths, progress=progress, jobs=jobs, settings=settings)
     if result.report.failed(strict):
         raise BuildRefused(result.report, strict)
     stages = _Stages(progress, result.timings)
-    settings = load_settings(paths.settings_file)
     with stages.stage("dates from git"):
         site = _assemble(paths, settings, datasets, outcomes, result.report.warnings)
     with stages.stage("maps"):

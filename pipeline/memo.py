@@ -14,6 +14,7 @@ import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from stat import S_ISDIR
 from typing import Any
 
 from pipeline.fileio import atomic_write, sha256_file
@@ -77,8 +78,9 @@ def _state(path: Path) -> FileState:
         stat = path.stat()
     except OSError:  # a broken link, or removed while we walk
         return FileState(str(path), -1, -1, link)
-    return FileState(str(path), stat.st_size if not path.is_dir() else 0,
-                     stat.st_mtime_ns if not path.is_dir() else 0, link)
+    if S_ISDIR(stat.st_mode):  # a link to a folder: the folder is walked, the link counts
+        return FileState(str(path), 0, 0, link)
+    return FileState(str(path), stat.st_size, stat.st_mtime_ns, link)
 
 
 def signature(locations: Iterable[Path], *extra: str) -> str:

@@ -26,7 +26,7 @@ import time
 from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 
-from pipeline.config import BuildPaths, load_settings
+from pipeline.config import BuildPaths
 from pipeline.fileio import atomic_write, sha256_bytes
 from pipeline.gitinfo import repository_state
 from pipeline.memo import PIPELINE_SOURCE, FileState, file_states
@@ -68,7 +68,7 @@ class LastBuild:
     report: Report
 
 
-def input_state(paths: BuildPaths, pelican_conf: Path, strict: bool) -> InputState:
+def input_state(paths: BuildPaths, pelican_conf: Path, strict: bool, schemas: SchemaCache) -> InputState:
     """The state of everything a build reads; any change to one of them changes it."""
     fields = {
         "record": RECORD_VERSION,
@@ -84,7 +84,7 @@ def input_state(paths: BuildPaths, pelican_conf: Path, strict: bool) -> InputSta
     recent = _file_system_now(paths.cache) - RACY_NS
     files = tuple(
         state.with_content() if state.mtime_ns >= recent else state
-        for state in file_states(_input_locations(paths, pelican_conf))
+        for state in file_states(_input_locations(paths, pelican_conf, schemas))
     )
     return InputState(sha256_bytes(json.dumps(fields, sort_keys=True, default=str).encode()), files)
 
@@ -140,23 +140,14 @@ def record_build(paths: BuildPaths, inputs: InputState, datasets: int, report: R
     atomic_write(paths.cache / RECORD, json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
 
-def _input_locations(paths: BuildPaths, pelican_conf: Path) -> list[Path]:
+def _input_locations(paths: BuildPaths, pelican_conf: Path, schemas: SchemaCache) -> list[Path]:
     root = paths.root
     return [
-        paths.settings_file, root / "accessibility.yaml", root / "schemas", *_schema_folders(paths),
+        paths.settings_file, root / "accessibility.yaml", root / "schemas",
+        *sorted({schemas.folder, schemas.site_folder}),
         paths.datasets, paths.content, paths.theme, PIPELINE_SOURCE,
         *sorted(pelican_conf.resolve().parent.glob("*conf.py")),
     ]
-
-
-def _schema_folders(paths: BuildPaths) -> list[Path]:
-    """The cache of published schemas, wherever site.yaml puts it (unreadable settings:
-    the build will say why; their file is an input anyway)."""
-    try:
-        schemas = SchemaCache.for_project(paths.root, load_settings(paths.settings_file))
-    except Exception:
-        return []
-    return [schemas.folder, schemas.site_folder]
 
 
 def _installed_packages() -> set[str]:

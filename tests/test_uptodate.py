@@ -21,7 +21,7 @@ from pipeline.errors import BuildRefused
 from pipeline.memo import PickleMemo
 from pipeline.scaffold import new_dataset
 from pipeline.schemas import SchemaCache
-from pipeline.uptodate import input_state
+from pipeline.uptodate import InputState, input_state
 from tests.conftest import ROOT, copy_dataset, tree_digest
 
 pytestmark = pytest.mark.slow
@@ -47,6 +47,12 @@ def project(tmp_path: Path) -> BuildPaths:
 
 def _build(paths: BuildPaths, conf: str = "pelicanconf.py", **options) -> BuildResult:
     return build(paths, paths.root / conf, jobs=1, **options)
+
+
+def _state(paths: BuildPaths, strict: bool) -> InputState:
+    """What a build of paths would compare with the last one."""
+    schemas = SchemaCache.for_project(paths.root, load_settings(paths.settings_file))
+    return input_state(paths, paths.root / "pelicanconf.py", strict, schemas)
 
 
 def _page(paths: BuildPaths, url: str) -> str:
@@ -118,11 +124,10 @@ def test_options_and_environment_count(project: BuildPaths, monkeypatch: pytest.
     assert _build(project, strict=True).up_to_date
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     assert not _build(project, strict=True).up_to_date
-    conf = project.root / "pelicanconf.py"
-    state = input_state(project, conf, True)
-    assert input_state(project, conf, True).same_as(state)
+    state = _state(project, True)
+    assert _state(project, True).same_as(state)
     monkeypatch.setenv("PAGEFIND_SITE", "ailleurs")  # Pagefind reads its own variables
-    assert not input_state(project, conf, True).same_as(state)
+    assert not _state(project, True).same_as(state)
 
 
 def test_another_pelican_configuration_is_not_served_templates_compiled_for_the_first(
@@ -151,11 +156,10 @@ def test_a_commit_in_the_datasets_repository_counts(project: BuildPaths) -> None
     git("init", "-q")
     git("add", ".")
     git("commit", "-qm", "first")
-    conf = project.root / "pelicanconf.py"
-    before = input_state(project, conf, False)
-    assert input_state(project, conf, False).same_as(before)
+    before = _state(project, False)
+    assert _state(project, False).same_as(before)
     git("commit", "-q", "--allow-empty", "-m", "second")
-    assert not input_state(project, conf, False).same_as(before)
+    assert not _state(project, False).same_as(before)
 
 
 def test_a_schema_cache_outside_the_project_counts(project: BuildPaths, tmp_path: Path) -> None:
@@ -165,10 +169,9 @@ def test_a_schema_cache_outside_the_project_counts(project: BuildPaths, tmp_path
     with project.settings_file.open("a", encoding="utf-8") as settings:
         settings.write(f"\nschema_cache: {elsewhere}\n")
     assert SchemaCache.for_project(project.root, load_settings(project.settings_file)).folder == elsewhere
-    conf = project.root / "pelicanconf.py"
-    before = input_state(project, conf, False)
+    before = _state(project, False)
     (elsewhere / "schema.json").write_text('{"fields": [{"name": "a"}]}', encoding="utf-8")
-    assert not input_state(project, conf, False).same_as(before)
+    assert not _state(project, False).same_as(before)
 
 
 def test_a_dataset_folder_reached_by_a_symbolic_link_is_looked_into(
