@@ -32,7 +32,7 @@ from pipeline.gitinfo import repository_state
 from pipeline.memo import PIPELINE_SOURCE, FileState, file_states
 from pipeline.report import Problem, Report
 from pipeline.schemas import SchemaCache
-from pipeline.search_digest import engine_fingerprint
+from pipeline.search.digest import engine_fingerprint
 
 RECORD = "last-build.json"
 RECORD_VERSION = 3

@@ -20,26 +20,28 @@ import pytest
 from pipeline.build import BuildResult, build
 from pipeline.config import BuildPaths, load_settings
 from pipeline.errors import BuildRefused
-from pipeline.extensions import search as search_module
 from pipeline.extensions.facets import collect_facets, sort_key
 from pipeline.extensions.search import (
-    EXCLUDE_SELECTORS,
     EXTENSION,
-    FRAGMENT_HEADER,
-    UNUSED,
     WHOLE_TERRITORY,
-    IndexStats,
     SearchData,
     canton_labels,
     dataset_filters,
     filter_groups,
     filters_index,
+    write_filters,
+)
+from pipeline.search import pagefind as pagefind_module
+from pipeline.search.digest import page_digest
+from pipeline.search.pagefind import (
+    EXCLUDE_SELECTORS,
+    FRAGMENT_HEADER,
+    UNUSED,
+    IndexStats,
     index_site,
     page_ids,
     run_pagefind,
-    write_filters,
 )
-from pipeline.search_digest import page_digest
 from pipeline.text import slugify
 from pipeline.vocab import FREQUENCIES, THEMES
 from tests.conftest import PELICAN_CONF, ROOT, tree_digest
@@ -218,7 +220,7 @@ def test_a_build_whose_index_fails_is_refused_and_output_untouched(
         small_site: BuildPaths, monkeypatch: pytest.MonkeyPatch) -> None:
     small_site.output.mkdir(parents=True)
     (small_site.output / "index.html").write_text("published", encoding="utf-8")
-    monkeypatch.setattr(search_module, "pagefind_command",
+    monkeypatch.setattr(pagefind_module, "pagefind_command",
                         lambda site: [sys.executable, "-c", "import sys; sys.exit('pagefind: boom')"])
     with pytest.raises(BuildRefused) as refused:
         build(small_site, PELICAN_CONF)
