@@ -8,7 +8,7 @@ problems a data officer must fix, located by file, row and column.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
 from typing import Any
@@ -28,6 +28,7 @@ from pipeline.participation.budget_rules import (
     natural_key,
     select,
 )
+from pipeline.participation.table_rows import SourceRows, cell_text
 from pipeline.report import Problem
 
 PHASES = ("dépôt", "instruction", "vote", "résultats", "réalisation")
@@ -216,30 +217,6 @@ def _date_fr(day: date | None) -> str:
     return date_fr(day)
 
 
-@dataclass
-class _Rows:
-    """The rows of one resource, and where its problems are reported."""
-
-    dataset: str
-    file: str
-    rows: Sequence[Mapping[str, Any]]
-    problems: list[Problem] = field(default_factory=list)
-
-    def numbered(self) -> list[tuple[int, Mapping[str, Any]]]:
-        return [(index + 2, row) for index, row in enumerate(self.rows)]  # header = row 1
-
-    def report(self, severity: str, code: str, message: str, row: int | None = None,
-               column: str | None = None, value: Any = None, hint: str | None = None) -> None:
-        self.problems.append(Problem(severity, code, message, dataset=self.dataset, file=self.file,  # type: ignore[arg-type]
-                                     row=row, field=column,
-                                     value=None if value is None else str(value), hint=hint))
-
-
-def _text(row: Mapping[str, Any], name: str) -> str:
-    value = row.get(name)
-    return "" if value is None else str(value).strip()
-
-
 def assemble(
     tables: Mapping[str, Sequence[Mapping[str, Any]]],
     files: Mapping[str, str],
@@ -247,32 +224,32 @@ def assemble(
     today: date,
 ) -> tuple[list[Edition], list[Problem]]:
     """The editions of one dataset on `today`, and what is wrong with its data."""
-    sources = {name: _Rows(dataset, files.get(name, f"datasets/{dataset}"), tables.get(name, ()))
+    sources = {name: SourceRows(dataset, files.get(name, f"datasets/{dataset}"), tables.get(name, ()))
                for name in ("editions", "phases", "projets", "suivi")}
     phases = _phases(sources["phases"])
     projects = _projects(sources["projets"])
     steps = _steps(sources["suivi"])
     editions = []
     for number, row in sources["editions"].numbered():
-        edition = _edition(row, number, sources["editions"], phases.get(_text(row, "id"), ()),
-                           projects.get(_text(row, "id"), []), today)
+        edition = _edition(row, number, sources["editions"], phases.get(cell_text(row, "id"), ()),
+                           projects.get(cell_text(row, "id"), []), today)
         if edition is not None:
             editions.append(_with_results(edition, sources, steps.get(edition.id, {})))
     known = {e.id for e in editions}
     for name in ("phases", "projets"):
         for number, row in sources[name].numbered():
-            if _text(row, "edition") not in known:
+            if cell_text(row, "edition") not in known:
                 sources[name].report("error", "unknown-edition",
-                                     f"Edition {_text(row, 'edition')!r} is not in editions.csv.",
+                                     f"Edition {cell_text(row, 'edition')!r} is not in editions.csv.",
                                      number, "edition", row.get("edition"),
                                      "Use the id of an edition declared in editions.csv.")
     problems = [p for source in sources.values() for p in source.problems]
     return sorted(editions, key=lambda e: (-e.year, e.kind, e.commune, e.school, e.id)), problems
 
 
-def _edition(row: Mapping[str, Any], number: int, source: _Rows, phases: tuple[Phase, ...],
+def _edition(row: Mapping[str, Any], number: int, source: SourceRows, phases: tuple[Phase, ...],
              projects: list[tuple[int, Project]], today: date) -> Edition | None:
-    edition_id = _text(row, "id")
+    edition_id = cell_text(row, "id")
     missing = [name for name in PHASES if name not in {p.name for p in phases}]
     if missing:
         source.report("error", "missing-phase",
@@ -289,26 +266,26 @@ def _edition(row: Mapping[str, Any], number: int, source: _Rows, phases: tuple[P
                           f"({before.last_day}).", number, "id", edition_id,
                           f"Phases follow one another in this order: {', '.join(PHASES)}.")
             return None
-    scope = _text(row, "perimetre")
-    if scope != "département" and not (_text(row, "etablissement") and _text(row, "commune")):
+    scope = cell_text(row, "perimetre")
+    if scope != "département" and not (cell_text(row, "etablissement") and cell_text(row, "commune")):
         source.report("error", "missing-school",
                       f"Edition {edition_id!r} is for the collège {scope} but does not name it.",
                       number, "etablissement", None,
                       "Fill etablissement and commune for an edition whose perimetre is a UAI.")
     return Edition(
-        id=edition_id, title=_text(row, "titre"), kind=_text(row, "type"), year=int(row["annee"]),
-        scope=scope, school=_text(row, "etablissement"), commune=_text(row, "commune"),
-        code_commune=_text(row, "code_commune"), budget=int(row["budget"]),
-        rules=_text(row, "reglement"),
-        selection_rule=_text(row, "regle_selection") or DEFAULT_SELECTION,
-        tie_break=_text(row, "regle_egalite") or DEFAULT_TIE_BREAK,
-        vote_url=_text(row, "lien_vote"), voters=row.get("votants"),
+        id=edition_id, title=cell_text(row, "titre"), kind=cell_text(row, "type"), year=int(row["annee"]),
+        scope=scope, school=cell_text(row, "etablissement"), commune=cell_text(row, "commune"),
+        code_commune=cell_text(row, "code_commune"), budget=int(row["budget"]),
+        rules=cell_text(row, "reglement"),
+        selection_rule=cell_text(row, "regle_selection") or DEFAULT_SELECTION,
+        tie_break=cell_text(row, "regle_egalite") or DEFAULT_TIE_BREAK,
+        vote_url=cell_text(row, "lien_vote"), voters=row.get("votants"),
         phases=ordered, projects=tuple(p for _, p in sorted(projects, key=lambda x: natural_key(x[1].id))),
         today=today,
     )
 
 
-def _phases(source: _Rows) -> dict[str, tuple[Phase, ...]]:
+def _phases(source: SourceRows) -> dict[str, tuple[Phase, ...]]:
     found: dict[str, list[Phase]] = {}
     for number, row in source.numbered():
         start, end = row["debut"], row.get("fin")
@@ -316,51 +293,52 @@ def _phases(source: _Rows) -> dict[str, tuple[Phase, ...]]:
             source.report("error", "phase-dates", f"The phase ends ({end}) before it starts ({start}).",
                           number, "fin", end, "Check the two dates: fin is the last day, included.")
             continue
-        found.setdefault(_text(row, "edition"), []).append(Phase(_text(row, "phase"), start, end))
+        found.setdefault(cell_text(row, "edition"), []).append(Phase(cell_text(row, "phase"), start, end))
     return {key: tuple(value) for key, value in found.items()}
 
 
-def _projects(source: _Rows) -> dict[str, list[tuple[int, Project]]]:
+def _projects(source: SourceRows) -> dict[str, list[tuple[int, Project]]]:
     found: dict[str, list[tuple[int, Project]]] = {}
     for number, row in source.numbered():
         eligible = bool(row["recevable"])
-        reason = _text(row, "motif_irrecevabilite")
+        reason = cell_text(row, "motif_irrecevabilite")
         votes = row.get("votes")
         if not eligible and not reason:
             source.report("error", "missing-reason",
-                          f"Project {_text(row, 'id')!r} is not eligible but gives no reason.",
+                          f"Project {cell_text(row, 'id')!r} is not eligible but gives no reason.",
                           number, "motif_irrecevabilite", None,
                           "Say why the project was set aside: the reason is published.")
         if not eligible and votes is not None:
             source.report("error", "votes-for-ineligible",
-                          f"Project {_text(row, 'id')!r} is not eligible, yet has votes.",
+                          f"Project {cell_text(row, 'id')!r} is not eligible, yet has votes.",
                           number, "votes", votes,
                           "Leave votes empty for a project that was not put to the vote.")
         if eligible and reason:
             source.report("warning", "reason-for-eligible",
-                          f"Project {_text(row, 'id')!r} is eligible but has a reason for not being.",
+                          f"Project {cell_text(row, 'id')!r} is eligible but has a reason for not being.",
                           number, "motif_irrecevabilite", reason,
                           "Empty motif_irrecevabilite, or set recevable to non.")
         project = Project(
-            id=_text(row, "id"), title=_text(row, "titre"), description=_text(row, "description"),
-            cost=int(row["montant"]), place=_text(row, "lieu"), commune=_text(row, "commune"),
-            code_commune=_text(row, "code_commune"), holder=_text(row, "porteur"),
+            id=cell_text(row, "id"), title=cell_text(row, "titre"), description=cell_text(row, "description"),
+            cost=int(row["montant"]), place=cell_text(row, "lieu"), commune=cell_text(row, "commune"),
+            code_commune=cell_text(row, "code_commune"), holder=cell_text(row, "porteur"),
             eligible=eligible, reason=reason, votes=votes,
         )
-        found.setdefault(_text(row, "edition"), []).append((number, project))
+        found.setdefault(cell_text(row, "edition"), []).append((number, project))
     return found
 
 
-def _steps(source: _Rows) -> dict[str, dict[str, list[tuple[int, Step]]]]:
+def _steps(source: SourceRows) -> dict[str, dict[str, list[tuple[int, Step]]]]:
     found: dict[str, dict[str, list[tuple[int, Step]]]] = {}
     for number, row in source.numbered():
-        step = Step(row["date"], _text(row, "etape"), int(row["avancement"]), _text(row, "commentaire"))
-        by_project = found.setdefault(_text(row, "edition"), {})
-        by_project.setdefault(_text(row, "projet"), []).append((number, step))
+        step = Step(row["date"], cell_text(row, "etape"), int(row["avancement"]),
+                    cell_text(row, "commentaire"))
+        by_project = found.setdefault(cell_text(row, "edition"), {})
+        by_project.setdefault(cell_text(row, "projet"), []).append((number, step))
     return found
 
 
-def _with_results(edition: Edition, sources: Mapping[str, _Rows],
+def _with_results(edition: Edition, sources: Mapping[str, SourceRows],
                   steps: Mapping[str, list[tuple[int, Step]]]) -> Edition:
     """The edition with its winners once the results are proclaimed, and their follow-up."""
     results = edition.phase("résultats")
@@ -398,7 +376,7 @@ def _with_results(edition: Edition, sources: Mapping[str, _Rows],
     return replace(edition, projects=projects, selection=selection)
 
 
-def _follow_up_problems(edition: Edition, source: _Rows, steps: Mapping[str, list[tuple[int, Step]]],
+def _follow_up_problems(edition: Edition, source: SourceRows, steps: Mapping[str, list[tuple[int, Step]]],
                         winners: frozenset[str]) -> None:
     for project_id, rows in steps.items():
         for number, step in rows:

@@ -8,7 +8,7 @@ a data officer must fix, located by file, row and column.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ from pipeline.participation.petition_rules import (
     status,
     threshold_reached_on,
 )
+from pipeline.participation.table_rows import SourceRows, cell_text
 from pipeline.report import Problem
 
 STATUS_CODES = {OUVERTE: "ouverte", SEUIL_ATTEINT: "seuil-atteint", INSCRITE: "inscrite",
@@ -185,28 +186,6 @@ def ordered(petitions: Sequence[Petition]) -> list[tuple[str, str, list[Petition
     return groups
 
 
-@dataclass
-class _Rows:
-    dataset: str
-    file: str
-    rows: Sequence[Mapping[str, Any]]
-    problems: list[Problem] = field(default_factory=list)
-
-    def numbered(self) -> list[tuple[int, Mapping[str, Any]]]:
-        return [(index + 2, row) for index, row in enumerate(self.rows)]  # header = row 1
-
-    def report(self, severity: str, code: str, message: str, row: int | None = None,
-               column: str | None = None, value: Any = None, hint: str | None = None) -> None:
-        self.problems.append(Problem(severity, code, message, dataset=self.dataset, file=self.file,  # type: ignore[arg-type]
-                                     row=row, field=column,
-                                     value=None if value is None else str(value), hint=hint))
-
-
-def _text(row: Mapping[str, Any], name: str) -> str:
-    value = row.get(name)
-    return "" if value is None else str(value).strip()
-
-
 def assemble(
     tables: Mapping[str, Sequence[Mapping[str, Any]]],
     files: Mapping[str, str],
@@ -215,11 +194,12 @@ def assemble(
 ) -> tuple[list[Petition], list[Problem]]:
     """The petitions of one dataset on `today`, and what is wrong with its data."""
     petitions_rows, signature_rows = (
-        _Rows(dataset, files.get(name, f"datasets/{dataset}"), tables.get(name, ()))
+        SourceRows(dataset, files.get(name, f"datasets/{dataset}"), tables.get(name, ()))
         for name in ("petitions", "signatures"))
     counts: dict[str, list[tuple[int, Count]]] = {}
     for number, row in signature_rows.numbered():
-        counts.setdefault(_text(row, "petition"), []).append((number, Count(row["date"], int(row["nombre"]))))
+        count = Count(row["date"], int(row["nombre"]))
+        counts.setdefault(cell_text(row, "petition"), []).append((number, count))
     petitions = []
     for number, row in petitions_rows.numbered():
         petition = _petition(row, number, petitions_rows, today)
@@ -231,26 +211,26 @@ def assemble(
     return petitions, petitions_rows.problems + signature_rows.problems
 
 
-def _petition(row: Mapping[str, Any], number: int, source: _Rows, today: date) -> Petition:
-    answer, answered = _text(row, "reponse"), row.get("date_reponse")
+def _petition(row: Mapping[str, Any], number: int, source: SourceRows, today: date) -> Petition:
+    answer, answered = cell_text(row, "reponse"), row.get("date_reponse")
     if answer and answered is None:
-        source.report("error", "answer-without-date", f"Petition {_text(row, 'id')!r} has an answer "
+        source.report("error", "answer-without-date", f"Petition {cell_text(row, 'id')!r} has an answer "
                       "but no date_reponse.", number, "date_reponse", None,
                       "Give the date the answer was published.")
     if answered is not None and not answer:
-        source.report("error", "date-without-answer", f"Petition {_text(row, 'id')!r} has a "
+        source.report("error", "date-without-answer", f"Petition {cell_text(row, 'id')!r} has a "
                       "date_reponse but no answer.", number, "reponse", None,
                       "Fill in reponse, or empty date_reponse.")
         answered = None
     return Petition(
-        id=_text(row, "id"), title=_text(row, "titre"), text=_text(row, "texte"),
-        filer=_text(row, "depositaire"), filed=row["date_depot"], threshold=int(row["seuil"]),
-        sign_url=_text(row, "lien_signature"), agenda_date=row.get("date_inscription_ordre_du_jour"),
+        id=cell_text(row, "id"), title=cell_text(row, "titre"), text=cell_text(row, "texte"),
+        filer=cell_text(row, "depositaire"), filed=row["date_depot"], threshold=int(row["seuil"]),
+        sign_url=cell_text(row, "lien_signature"), agenda_date=row.get("date_inscription_ordre_du_jour"),
         answer=answer, answered=answered if answer else None, counts=(), today=today,
     )
 
 
-def _check_counts(petition: Petition, rows: list[tuple[int, Count]], source: _Rows) -> tuple[Count, ...]:
+def _check_counts(petition: Petition, rows: list[tuple[int, Count]], source: SourceRows) -> tuple[Count, ...]:
     """The counts that count: within the window and not after today; others are reported."""
     kept: list[Count] = []
     for number, count in rows:
@@ -278,7 +258,7 @@ def _check_counts(petition: Petition, rows: list[tuple[int, Count]], source: _Ro
     return tuple(kept)
 
 
-def _check_steps(petition: Petition, number: int, source: _Rows) -> None:
+def _check_steps(petition: Petition, number: int, source: SourceRows) -> None:
     if petition.agenda_date is not None and petition.reached_on is None:
         source.report("warning", "agenda-below-threshold",
                       f"Petition {petition.id!r} is on the agenda of {petition.agenda_date} but its "
